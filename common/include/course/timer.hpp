@@ -1,0 +1,77 @@
+/// @file timer.hpp
+/// @brief Timing GPU work properly: CUDA events, warm-up, the median of repetitions.
+///
+/// A kernel launch returns before the kernel has run, so a host clock read right after it
+/// measures the launch, not the work. Events are recorded into the stream and timestamped by
+/// the GPU itself when the stream reaches them.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "course/memory.hpp"
+#include "course/stream.hpp"
+
+namespace course {
+
+/// Times one region of GPU work on a stream with a pair of events.
+///
+///     course::GpuTimer timer;
+///     timer.start();
+///     my_kernel<<<grid, block>>>(...);
+///     timer.stop();
+///     float ms = timer.elapsed_ms();   // waits for the kernel
+class GpuTimer {
+ public:
+  explicit GpuTimer(cudaStream_t stream = nullptr) : stream_(stream) {}
+  void start() { start_.record(stream_); }
+  void stop() { stop_.record(stream_); }
+  /// Milliseconds between start() and stop(); blocks until stop() has been reached.
+  float elapsed_ms() const { return course::elapsed_ms(start_, stop_); }
+
+ private:
+  cudaStream_t stream_;
+  Event start_;
+  Event stop_;
+};
+
+/// How a timing was taken and what it gave.
+struct Timing {
+  double median_ms = 0;  ///< the figure to report
+  double min_ms = 0;
+  double max_ms = 0;
+  int repetitions = 0;
+};
+
+/// Options for time_gpu() and time_cpu().
+struct TimingOptions {
+  int warmup = 3;         ///< untimed runs first: module loading, caches, clocks ramping up
+  int repetitions = 20;   ///< timed runs; the median is robust to the odd slow one
+  bool flush_l2 = false;  ///< overwrite the L2 cache before each timed run (GPU only)
+};
+
+/// Runs `work` (which queues GPU work on `stream`) warmup + repetitions times and times each
+/// run with events. Returns the median. Throws whatever `work` throws.
+Timing time_gpu(const std::function<void()>& work, const TimingOptions& options = {},
+                cudaStream_t stream = nullptr);
+
+/// Runs `work` on the CPU and times each run with a steady host clock.
+Timing time_cpu(const std::function<void()>& work, const TimingOptions& options = {});
+
+/// Evicts the L2 cache by writing a buffer twice its size, so the next kernel reads from DRAM.
+class L2Flusher {
+ public:
+  L2Flusher();
+  void flush(cudaStream_t stream = nullptr);
+
+ private:
+  DeviceArray<unsigned char> scratch_;
+};
+
+/// The median of a list of numbers (the list is copied); 0 for an empty list.
+double median(std::vector<double> values);
+
+}  // namespace course

@@ -1,0 +1,31 @@
+// Grader for 1.5 (optional): vector add at the memory ceiling.
+#include "chapter1.hpp"
+#include "course/course.hpp"
+#include "grading.hpp"
+#include "vector_add_checks.hpp"
+
+namespace {
+const chapter1_grading::Launcher kLauncher = [](const float* a, const float* b, float* c,
+                                                std::size_t n, cudaStream_t stream) {
+  chapter1::vector_add_fast(a, b, c, n, stream);
+};
+}  // namespace
+
+TEST_CASE("1.5 vector_add_fast is correct for every size", "[1.5][correctness]") {
+  COURSE_REQUIRE_GPU();
+  chapter1_grading::check_correct_for_all_sizes(kLauncher, (std::size_t{1} << 26) + 3);
+}
+
+TEST_CASE("1.5 vector_add_fast reaches the copy bandwidth", "[1.5][speed]") {
+  COURSE_REQUIRE_GPU();
+  const std::size_t n = std::size_t{1} << 27;
+  const double copy = course::measured_copy_bandwidth();
+  const double kernel = chapter1_grading::measure_bandwidth(kLauncher, n);
+  INFO("device: " << course::describe(course::device_info()));
+  course::grading::require_at_least(
+      "bandwidth as % of a device-to-device copy (" + course::grading::format_rate(kernel) +
+          " of " + course::grading::format_rate(copy) + ")",
+      100.0 * kernel / copy, 95.0, "%",
+      "16-byte loads and stores (float4), several elements per thread, a grid sized to the "
+      "number of SMs rather than to n");
+}

@@ -1,0 +1,60 @@
+#include "vector_add_checks.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include "course/course.hpp"
+#include "grading.hpp"
+
+namespace chapter1_grading {
+
+namespace {
+constexpr std::size_t kGuard = 4096;  // elements after the end of c that must stay untouched
+}
+
+void check_correct_for_all_sizes(const Launcher& launch, std::size_t extra_large) {
+  auto sizes = course::grading::interesting_sizes();
+  sizes.push_back(extra_large);
+  const std::uint64_t seed = course::grading::seed();
+  for (const std::size_t n : sizes) {
+    INFO("n = " << n << ", seed = " << seed << " (replay: COURSE_SEED=" << seed << ")");
+    const std::vector<float> a = course::random_floats(n, seed + n, -100.0f, 100.0f);
+    const std::vector<float> b = course::random_floats(n, seed + n + 1, -100.0f, 100.0f);
+    std::vector<double> expected(n);
+    for (std::size_t i = 0; i < n; ++i) expected[i] = double(a[i]) + double(b[i]);
+
+    const course::DeviceArray<float> device_a = course::to_device(a);
+    const course::DeviceArray<float> device_b = course::to_device(b);
+    course::DeviceArray<float> device_c(n + kGuard);
+    device_c.fill_bytes(0xFF);  // poison: every float is a NaN that no addition produces
+
+    launch(device_a.data(), device_b.data(), device_c.data(), n, nullptr);
+    COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+
+    const std::vector<float> c = device_c.to_host();
+    // float addition is correctly rounded: the only error allowed is that one rounding.
+    const course::Comparison result =
+        course::compare_close(c.data(), expected.data(), n, {1e-30, 1e-7});
+    INFO(result.summary());
+    REQUIRE(result.ok());
+
+    std::size_t overwritten = 0;
+    for (std::size_t i = n; i < n + kGuard; ++i) overwritten += course::is_poison(c[i]) ? 0 : 1;
+    INFO("the kernel wrote past the end of c: " << overwritten << " of the " << kGuard
+                                                << " elements after c[n-1] were changed "
+                                                << "(is the bounds check missing?)");
+    REQUIRE(overwritten == 0);
+  }
+}
+
+double measure_bandwidth(const Launcher& launch, std::size_t n) {
+  const std::vector<float> host = course::random_floats(n, course::grading::seed());
+  const course::DeviceArray<float> a = course::to_device(host);
+  const course::DeviceArray<float> b = course::to_device(host);
+  course::DeviceArray<float> c(n);
+  const course::Timing timing =
+      course::time_gpu([&] { launch(a.data(), b.data(), c.data(), n, nullptr); }, {3, 30});
+  return 3.0 * n * sizeof(float) / (timing.median_ms * 1e-3);
+}
+
+}  // namespace chapter1_grading
