@@ -67,10 +67,10 @@ NotImplemented::NotImplemented(const std::string& exercise, const std::string& w
 
 namespace detail {
 void throw_cuda_error(cudaError_t code, const char* expression, const char* file, int line) {
-  if (code == cudaErrorMemoryAllocation) {
-    // Not sticky: clear it so that the next call does not report it again.
-    cudaGetLastError();
-  }
+  // Reset the runtime's last-error state: a non-sticky error (a bad argument, out of memory) must
+  // not be reported a second time by the next COURSE_CHECK_LAUNCH. Sticky errors (a crashed
+  // kernel) stay and keep failing every call, as they should.
+  cudaGetLastError();
   throw CudaError(code, expression, file, line);
 }
 }  // namespace detail

@@ -68,12 +68,14 @@ namespace {
 std::string failure_text(const Catch::AssertionStats& stats) {
   // The most specific text first: the exception's message, or the innermost INFO.
   const Catch::AssertionResult& result = stats.assertionResult;
+  // Catch2 3 returns a StringRef, Catch2 2 a std::string.
+  const std::string message = result.hasMessage() ? std::string(result.getMessage()) : "";
   std::ostringstream text;
-  if (result.hasMessage()) text << result.getMessage() << "; ";
+  if (!message.empty()) text << message << "; ";
   for (auto info = stats.infoMessages.rbegin(); info != stats.infoMessages.rend(); ++info) {
-    text << info->message << "; ";
+    if (info->message != message) text << info->message << "; ";
   }
-  if (!result.hasMessage() && result.hasExpression()) {
+  if (message.empty() && result.hasExpression()) {
     text << "[" << result.getExpression() << " : " << result.getExpandedExpression() << "]";
   }
   return text.str();

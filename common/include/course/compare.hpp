@@ -15,15 +15,15 @@ namespace course {
 
 /// The tolerance rule: atol + rtol * |expected|.
 struct Tolerance {
-  double atol = 1e-6;
-  double rtol = 1e-5;
+  double atol = 1e-6;  ///< absolute tolerance
+  double rtol = 1e-5;  ///< relative tolerance, a fraction of |expected|
 };
 
 /// One element that failed.
 struct Mismatch {
-  std::size_t index = 0;
-  double actual = 0;
-  double expected = 0;
+  std::size_t index = 0;  ///< position in the arrays
+  double actual = 0;      ///< what the GPU computed
+  double expected = 0;    ///< what the reference says
 };
 
 /// The outcome of a comparison, with enough detail to debug it.
@@ -36,6 +36,7 @@ struct Comparison {
   double max_rel_error = 0;    ///< |actual - expected| / |expected|, over expected != 0
   std::vector<Mismatch> first_mismatches;  ///< up to 8, in index order
 
+  /// True when every element passed.
   bool ok() const noexcept { return mismatches == 0; }
   /// "ok: 1000 elements, max abs error 2.4e-07, max rel error 1.1e-07" or
   /// "FAILED: 3 of 1000 elements differ (3 untouched: never written) ...; first: [997] = nan

@@ -2,6 +2,10 @@
 /// @brief The whole common library in one include.
 #pragma once
 
+/// @namespace course
+/// @brief The common library: device and pinned arrays, streams, events and timers, CUDA error
+///        checking, device properties, tolerant comparison and deterministic random data.
+
 #include "course/compare.hpp"
 #include "course/device_info.hpp"
 #include "course/error.hpp"

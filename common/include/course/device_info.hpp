@@ -12,7 +12,7 @@ namespace course {
 /// The few properties that determine a GPU's theoretical FP32 rate and memory bandwidth. Plain
 /// data, so that the figures of GPUs you do not have can be computed on any machine.
 struct DeviceSpec {
-  std::string name;
+  std::string name;               ///< e.g. "NVIDIA H100 80GB HBM3"
   int compute_major = 0;          ///< compute capability, e.g. 9 for 9.0 (Hopper)
   int compute_minor = 0;          ///< e.g. 0 for 9.0
   int sm_count = 0;               ///< streaming multiprocessors
@@ -27,11 +27,11 @@ struct DeviceInfo : DeviceSpec {
   std::size_t total_memory_bytes = 0;      ///< global memory
   std::size_t l2_cache_bytes = 0;          ///< L2 cache size
   std::size_t shared_memory_per_block = 0; ///< default limit, bytes
-  int warp_size = 32;
-  int max_threads_per_block = 0;
-  int max_block_dim[3] = {0, 0, 0};
-  int max_grid_dim[3] = {0, 0, 0};
-  int max_threads_per_sm = 0;
+  int warp_size = 32;                      ///< threads per warp
+  int max_threads_per_block = 0;           ///< largest block, all dimensions together
+  int max_block_dim[3] = {0, 0, 0};        ///< largest block in x, y and z
+  int max_grid_dim[3] = {0, 0, 0};         ///< largest grid in x, y and z, in blocks
+  int max_threads_per_sm = 0;              ///< resident threads per SM at most
 };
 
 /// Reads the current device's properties. Cached per process and device.

@@ -18,6 +18,7 @@ namespace course {
 /// `cudaMalloc(&ptr, bytes) failed at memory.cpp:31: cudaErrorMemoryAllocation (out of memory)`.
 class CudaError : public std::runtime_error {
  public:
+  /// `code` was returned by `expression`, written at `file`:`line`.
   CudaError(cudaError_t code, const std::string& expression, const char* file, int line);
 
   /// The CUDA error code that was returned.
@@ -31,6 +32,7 @@ class CudaError : public std::runtime_error {
 /// how much was asked for and how much the device has.
 class OutOfMemory : public CudaError {
  public:
+  /// An allocation of `requested_bytes` at `file`:`line` failed.
   OutOfMemory(std::size_t requested_bytes, const char* file, int line);
 };
 
@@ -38,6 +40,7 @@ class OutOfMemory : public CudaError {
 /// the file and the line of the TODO, so a failing grader points the student at the right place.
 class NotImplemented : public std::logic_error {
  public:
+  /// Exercise `exercise` (e.g. "1.2") is not done; `what_to_do` says what is missing.
   NotImplemented(const std::string& exercise, const std::string& what_to_do, const char* file,
                  int line);
 };

@@ -62,8 +62,10 @@ class DeviceArray {
 
   DeviceArray(const DeviceArray&) = delete;
   DeviceArray& operator=(const DeviceArray&) = delete;
+  /// Takes over `other`'s allocation; `other` is left empty.
   DeviceArray(DeviceArray&& other) noexcept
       : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  /// Frees this array's allocation and takes over `other`'s; `other` is left empty.
   DeviceArray& operator=(DeviceArray&& other) noexcept {
     if (this != &other) {
       detail::device_free(data_);
@@ -82,6 +84,7 @@ class DeviceArray {
   bool empty() const noexcept { return size_ == 0; }
   /// Raw device pointer, for kernel arguments. Never dereference it on the host.
   T* data() noexcept { return data_; }
+  /// Raw device pointer, for kernel arguments. Never dereference it on the host.
   const T* data() const noexcept { return data_; }
 
   /// Copies `count` elements from host memory into this array (synchronous).
@@ -90,6 +93,8 @@ class DeviceArray {
     require_same_size(count, size_, "copy_from_host: host vs device array");
     detail::copy_bytes(data_, host, bytes());
   }
+  /// Copies a host vector into this array (synchronous).
+  /// @throws std::invalid_argument when host.size() != size().
   void copy_from_host(const std::vector<T>& host) { copy_from_host(host.data(), host.size()); }
 
   /// Copies this array into `count` elements of host memory (synchronous).
@@ -141,14 +146,17 @@ DeviceArray<T> to_device(const std::vector<T>& host) {
 template <typename T>
 class PinnedArray {
  public:
+  /// An empty array (size 0, null pointer). Needs no GPU.
   PinnedArray() = default;
   /// Allocates `count` elements of pinned host memory; 0 allocates nothing.
   explicit PinnedArray(std::size_t count)
       : data_(static_cast<T*>(detail::pinned_allocate(count * sizeof(T)))), size_(count) {}
   PinnedArray(const PinnedArray&) = delete;
   PinnedArray& operator=(const PinnedArray&) = delete;
+  /// Takes over `other`'s allocation; `other` is left empty.
   PinnedArray(PinnedArray&& other) noexcept
       : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  /// Frees this array's allocation and takes over `other`'s; `other` is left empty.
   PinnedArray& operator=(PinnedArray&& other) noexcept {
     if (this != &other) {
       detail::pinned_free(data_);
@@ -159,16 +167,27 @@ class PinnedArray {
   }
   ~PinnedArray() { detail::pinned_free(data_); }
 
+  /// Number of elements.
   std::size_t size() const noexcept { return size_; }
+  /// Size in bytes.
   std::size_t bytes() const noexcept { return size_ * sizeof(T); }
+  /// True when the array holds no elements.
   bool empty() const noexcept { return size_ == 0; }
+  /// Raw host pointer; also what the asynchronous copies of DeviceArray take.
   T* data() noexcept { return data_; }
+  /// Raw host pointer (read-only).
   const T* data() const noexcept { return data_; }
+  /// Element `i`, unchecked (host memory: readable and writable on the host).
   T& operator[](std::size_t i) noexcept { return data_[i]; }
+  /// Element `i`, unchecked, read-only.
   const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+  /// First element, for range-for loops and standard algorithms.
   T* begin() noexcept { return data_; }
+  /// One past the last element.
   T* end() noexcept { return data_ + size_; }
+  /// First element, read-only.
   const T* begin() const noexcept { return data_; }
+  /// One past the last element, read-only.
   const T* end() const noexcept { return data_ + size_; }
 
  private:

@@ -13,6 +13,7 @@ namespace course {
 /// reproduces the failure anywhere.
 class Random {
  public:
+  /// A generator whose sequence is determined by `seed` alone.
   explicit Random(std::uint64_t seed) : state_(seed) {}
   /// The next 64 random bits.
   std::uint64_t next_u64() noexcept;

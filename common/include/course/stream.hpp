@@ -13,7 +13,9 @@ class Stream {
   Stream();
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
+  /// Takes over `other`'s stream; `other` is left without one.
   Stream(Stream&& other) noexcept;
+  /// Destroys this stream and takes over `other`'s; `other` is left without one.
   Stream& operator=(Stream&& other) noexcept;
   ~Stream();
 
@@ -32,10 +34,13 @@ class Event {
   Event();
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
+  /// Takes over `other`'s event; `other` is left without one.
   Event(Event&& other) noexcept;
+  /// Destroys this event and takes over `other`'s; `other` is left without one.
   Event& operator=(Event&& other) noexcept;
   ~Event();
 
+  /// The raw handle, for the runtime API's event functions.
   cudaEvent_t get() const noexcept { return event_; }
   /// Enqueues the event on `stream` (0: the default stream).
   void record(cudaStream_t stream = nullptr);

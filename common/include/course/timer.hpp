@@ -26,8 +26,11 @@ namespace course {
 ///     float ms = timer.elapsed_ms();   // waits for the kernel
 class GpuTimer {
  public:
+  /// A timer for work queued on `stream` (0: the default stream).
   explicit GpuTimer(cudaStream_t stream = nullptr) : stream_(stream) {}
+  /// Records the start event on the stream; returns at once.
   void start() { start_.record(stream_); }
+  /// Records the stop event on the stream; returns at once.
   void stop() { stop_.record(stream_); }
   /// Milliseconds between start() and stop(); blocks until stop() has been reached.
   float elapsed_ms() const { return course::elapsed_ms(start_, stop_); }
@@ -41,9 +44,9 @@ class GpuTimer {
 /// How a timing was taken and what it gave.
 struct Timing {
   double median_ms = 0;  ///< the figure to report
-  double min_ms = 0;
-  double max_ms = 0;
-  int repetitions = 0;
+  double min_ms = 0;     ///< the fastest run
+  double max_ms = 0;     ///< the slowest run
+  int repetitions = 0;   ///< how many runs were timed
 };
 
 /// Options for time_gpu() and time_cpu().
@@ -64,7 +67,9 @@ Timing time_cpu(const std::function<void()>& work, const TimingOptions& options 
 /// Evicts the L2 cache by writing a buffer twice its size, so the next kernel reads from DRAM.
 class L2Flusher {
  public:
+  /// Allocates the scratch buffer (twice the current device's L2 size).
   L2Flusher();
+  /// Queues the writes on `stream` (0: the default stream); returns at once.
   void flush(cudaStream_t stream = nullptr);
 
  private:
