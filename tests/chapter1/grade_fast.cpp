@@ -26,6 +26,6 @@ TEST_CASE("1.5 vector_add_fast reaches the copy bandwidth", "[1.5][speed]") {
       "bandwidth as % of a device-to-device copy (" + course::grading::format_rate(kernel) +
           " of " + course::grading::format_rate(copy) + ")",
       100.0 * kernel / copy, 95.0, "%",
-      "16-byte loads and stores (float4), several elements per thread, a grid sized to the "
-      "number of SMs rather than to n");
+      "16-byte loads and stores (float4) so that each thread moves four elements per "
+      "request; keep consecutive threads on consecutive float4s");
 }

@@ -1,0 +1,336 @@
+/// @file chapter1.cu
+/// @brief Chapter 1 benchmarks: what a vector add c[i] = a[i] + b[i] costs on one CPU core, on
+///        the GPU alone, and on the GPU once the data has to travel there and back.
+///
+/// Each benchmark runs at 2^20, 2^22, 2^24 and 2^26 floats and reports bytes_per_second
+/// (3 * n * sizeof(float) per iteration: a and b read, c written, or each crossing the bus once for
+/// the round trips), items_per_second and an `elements` counter:
+///
+///   BM_cpu_vector_add       a single-threaded loop on the host (wall time);
+///   BM_gpu_kernel           chapter1::vector_add on course::DeviceArray buffers, kernel only;
+///   BM_round_trip_pageable  std::vector -> upload a, b -> chapter1::vector_add -> download c;
+///   BM_round_trip_pinned    the same from course::PinnedArray with async copies on a Stream;
+///   BM_thrust_transform     thrust::transform(thrust::plus<float>) on thrust::device_vector.
+///
+/// GPU benchmarks are timed with CUDA events (manual time), so their rates are GPU time, not host
+/// time. Allocation and input generation are outside the timed region. Without a GPU, or while
+/// chapter1::vector_add is still a COURSE_TODO, those benchmarks report the reason as an error and
+/// the program still exits 0. Run, for example:
+///
+///   build/student/benchmarks/chapter1_benchmarks --benchmark_format=json --benchmark_out=ch1.json
+///   build/student/benchmarks/chapter1_benchmarks --benchmark_filter=round_trip
+///
+/// Google Benchmark 1.7 (Debian 12) takes --benchmark_min_time as a bare number of seconds (0.2);
+/// 1.8 also accepts 0.2s.
+#include <benchmark/benchmark.h>
+#include <thrust/device_vector.h>
+#include <thrust/execution_policy.h>
+#include <thrust/functional.h>
+#include <thrust/transform.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "chapter1.hpp"
+#include "course/course.hpp"
+
+namespace {
+
+constexpr std::int64_t kMinElements = std::int64_t{1} << 20;
+constexpr std::int64_t kMaxElements = std::int64_t{1} << 26;
+constexpr std::uint64_t kSeed = 2024;
+
+/// The inputs a and b for n elements. Google Benchmark calls each benchmark several times per size
+/// (to choose an iteration count) and runs sizes in order, so one cached size avoids regenerating
+/// 2 x 256 MiB at 2^26 on every call. Built lazily: nothing happens during static initialisation.
+struct Inputs {
+  std::vector<float> a;
+  std::vector<float> b;
+};
+
+const Inputs& inputs_for(std::size_t n) {
+  static Inputs cached;
+  if (cached.a.size() != n) {
+    cached.a = course::random_floats(n, kSeed);
+    cached.b = course::random_floats(n, kSeed + 1);
+  }
+  return cached;
+}
+
+std::size_t elements(const benchmark::State& state) {
+  return static_cast<std::size_t>(state.range(0));
+}
+
+/// The counters every benchmark reports.
+void report(benchmark::State& state, std::size_t n) {
+  const auto iterations = static_cast<std::int64_t>(state.iterations());
+  state.SetBytesProcessed(iterations * 3 * static_cast<std::int64_t>(n * sizeof(float)));
+  state.SetItemsProcessed(iterations * static_cast<std::int64_t>(n));
+  state.counters["elements"] = benchmark::Counter(static_cast<double>(n));
+}
+
+/// Spot-checks c = a + b at the start, the middle and the end, so that a wrong kernel cannot
+/// report a rate. Returns false (and marks the benchmark as failed) when an element is off.
+bool check_result(benchmark::State& state, const float* c, const Inputs& in, std::size_t n) {
+  if (n == 0) {
+    return true;
+  }
+  for (std::size_t i : {std::size_t{0}, n / 2, n - 1}) {
+    const float expected = in.a[i] + in.b[i];
+    if (!(std::fabs(c[i] - expected) <= 1e-6f * (1.0f + std::fabs(expected)))) {
+      const std::string message = "wrong result: c[" + std::to_string(i) +
+                                  "] = " + std::to_string(c[i]) + ", expected " +
+                                  std::to_string(expected);
+      state.SkipWithError(message.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+/// False (and the benchmark marked with the reason) when no GPU can be used.
+bool require_gpu(benchmark::State& state) {
+  if (course::gpu_available()) {
+    return true;
+  }
+  const std::string reason = course::gpu_unavailable_reason();
+  state.SkipWithError(reason.c_str());
+  return false;
+}
+
+void set_iteration_time_ms(benchmark::State& state, float ms) {
+  state.SetIterationTime(static_cast<double>(ms) / 1e3);
+}
+
+// ---- (1) one CPU core -------------------------------------------------------------------------
+
+void BM_cpu_vector_add(benchmark::State& state) {
+  const std::size_t n = elements(state);
+  const Inputs& in = inputs_for(n);
+  std::vector<float> c(n);
+  const float* a = in.a.data();
+  const float* b = in.b.data();
+  float* out = c.data();
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < n; ++i) {
+      out[i] = a[i] + b[i];
+    }
+    benchmark::DoNotOptimize(out);
+    benchmark::ClobberMemory();
+  }
+  if (check_result(state, c.data(), in, n)) {
+    report(state, n);
+  }
+}
+
+// ---- (2) the kernel alone ---------------------------------------------------------------------
+
+void BM_gpu_kernel(benchmark::State& state) {
+  if (!require_gpu(state)) {
+    return;
+  }
+  const std::size_t n = elements(state);
+  try {
+    const Inputs& in = inputs_for(n);
+    course::DeviceArray<float> a(in.a);
+    course::DeviceArray<float> b(in.b);
+    course::DeviceArray<float> c(n);
+    chapter1::vector_add(a, b, c);  // warm-up; throws NotImplemented while it is a TODO
+    COURSE_CUDA_CHECK(cudaDeviceSynchronize());
+    course::GpuTimer timer;
+    for (auto _ : state) {
+      timer.start();
+      chapter1::vector_add(a, b, c);
+      timer.stop();
+      set_iteration_time_ms(state, timer.elapsed_ms());
+    }
+    const std::vector<float> result = c.to_host();
+    if (check_result(state, result.data(), in, n)) {
+      report(state, n);
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+// ---- (3) the round trip from pageable memory --------------------------------------------------
+
+void BM_round_trip_pageable(benchmark::State& state) {
+  if (!require_gpu(state)) {
+    return;
+  }
+  const std::size_t n = elements(state);
+  try {
+    const Inputs& in = inputs_for(n);
+    std::vector<float> host_c(n);
+    course::DeviceArray<float> a(n);
+    course::DeviceArray<float> b(n);
+    course::DeviceArray<float> c(n);
+    auto round_trip = [&] {
+      a.copy_from_host(in.a);
+      b.copy_from_host(in.b);
+      chapter1::vector_add(a, b, c);
+      c.copy_to_host(host_c.data(), host_c.size());
+    };
+    round_trip();  // warm-up
+    course::GpuTimer timer;
+    for (auto _ : state) {
+      timer.start();
+      round_trip();
+      timer.stop();
+      set_iteration_time_ms(state, timer.elapsed_ms());
+    }
+    if (check_result(state, host_c.data(), in, n)) {
+      report(state, n);
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+// ---- (4) the round trip from pinned memory, asynchronous on one stream ------------------------
+
+void BM_round_trip_pinned(benchmark::State& state) {
+  if (!require_gpu(state)) {
+    return;
+  }
+  const std::size_t n = elements(state);
+  try {
+    const Inputs& in = inputs_for(n);
+    course::PinnedArray<float> host_a(n);
+    course::PinnedArray<float> host_b(n);
+    course::PinnedArray<float> host_c(n);
+    std::copy(in.a.begin(), in.a.end(), host_a.begin());
+    std::copy(in.b.begin(), in.b.end(), host_b.begin());
+    course::DeviceArray<float> a(n);
+    course::DeviceArray<float> b(n);
+    course::DeviceArray<float> c(n);
+    course::Stream stream;
+    auto round_trip = [&] {
+      a.copy_from_host_async(host_a.data(), n, stream.get());
+      b.copy_from_host_async(host_b.data(), n, stream.get());
+      chapter1::vector_add(a.data(), b.data(), c.data(), n, stream.get());
+      c.copy_to_host_async(host_c.data(), n, stream.get());
+    };
+    round_trip();  // warm-up
+    stream.synchronize();
+    course::GpuTimer timer(stream.get());
+    for (auto _ : state) {
+      timer.start();
+      round_trip();
+      timer.stop();
+      set_iteration_time_ms(state, timer.elapsed_ms());  // waits for the download
+    }
+    stream.synchronize();
+    if (check_result(state, host_c.data(), in, n)) {
+      report(state, n);
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+// ---- (5) Thrust -------------------------------------------------------------------------------
+
+void BM_thrust_transform(benchmark::State& state) {
+  if (!require_gpu(state)) {
+    return;
+  }
+  const std::size_t n = elements(state);
+  try {
+    const Inputs& in = inputs_for(n);
+    thrust::device_vector<float> a(in.a.begin(), in.a.end());
+    thrust::device_vector<float> b(in.b.begin(), in.b.end());
+    thrust::device_vector<float> c(n);
+    COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // the vectors were filled on the default stream
+    course::Stream stream;
+    // par_nosync: no host synchronisation after the launch, so the events time the kernel only.
+    auto add = [&] {
+      thrust::transform(thrust::cuda::par_nosync.on(stream.get()), a.begin(), a.end(), b.begin(),
+                        c.begin(), thrust::plus<float>());
+    };
+    add();  // warm-up
+    stream.synchronize();
+    course::GpuTimer timer(stream.get());
+    for (auto _ : state) {
+      timer.start();
+      add();
+      timer.stop();
+      set_iteration_time_ms(state, timer.elapsed_ms());
+    }
+    stream.synchronize();
+    std::vector<float> result(n);
+    thrust::copy(c.begin(), c.end(), result.begin());
+    if (check_result(state, result.data(), in, n)) {
+      report(state, n);
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+BENCHMARK(BM_cpu_vector_add)
+    ->RangeMultiplier(4)
+    ->Range(kMinElements, kMaxElements)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_gpu_kernel)
+    ->RangeMultiplier(4)
+    ->Range(kMinElements, kMaxElements)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_round_trip_pageable)
+    ->RangeMultiplier(4)
+    ->Range(kMinElements, kMaxElements)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_round_trip_pinned)
+    ->RangeMultiplier(4)
+    ->Range(kMinElements, kMaxElements)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_thrust_transform)
+    ->RangeMultiplier(4)
+    ->Range(kMinElements, kMaxElements)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+/// The machine the figures come from, on stderr and in the JSON output's context.
+void describe_machine() {
+  if (!course::gpu_available()) {
+    const std::string reason = course::gpu_unavailable_reason();
+    std::fprintf(stderr, "chapter1_benchmarks: %s; only the CPU benchmark runs\n", reason.c_str());
+    benchmark::AddCustomContext("gpu", reason);
+    return;
+  }
+  try {
+    const std::string device = course::describe(course::device_info());
+    std::fprintf(stderr, "GPU: %s\n", device.c_str());
+    benchmark::AddCustomContext("gpu", device);
+    const double copy_gbs = course::measured_copy_bandwidth() / 1e9;
+    std::fprintf(stderr, "measured device-to-device copy bandwidth: %.0f GB/s (read + write)\n",
+                 copy_gbs);
+    benchmark::AddCustomContext("copy_bandwidth_GBps", std::to_string(copy_gbs));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "chapter1_benchmarks: could not describe the GPU: %s\n", e.what());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);  // handles --help and exits
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+    return 1;
+  }
+  describe_machine();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
