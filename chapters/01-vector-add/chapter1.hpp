@@ -41,8 +41,7 @@ void vector_add(const course::DeviceArray<float>& a, const course::DeviceArray<f
 std::vector<float> add_with_raw_cuda(const std::vector<float>& a, const std::vector<float>& b);
 
 /// The same round trip with course::DeviceArray. @throws std::invalid_argument likewise.
-std::vector<float> add_with_device_arrays(const std::vector<float>& a,
-                                          const std::vector<float>& b);
+std::vector<float> add_with_device_arrays(const std::vector<float>& a, const std::vector<float>& b);
 
 // ---- 1.4 (breakdown.cpp) ----------------------------------------------------------------------
 

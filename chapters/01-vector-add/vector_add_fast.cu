@@ -14,8 +14,7 @@ __global__ void vector_add_fast_kernel(const float* a, const float* b, float* c,
 
 namespace chapter1 {
 
-void vector_add_fast(const float* a, const float* b, float* c, std::size_t n,
-                     cudaStream_t stream) {
+void vector_add_fast(const float* a, const float* b, float* c, std::size_t n, cudaStream_t stream) {
   // TODO(1.5): launch your faster kernel, then COURSE_CHECK_LAUNCH().
   COURSE_TODO("1.5", "launch a vector add that reaches the memory ceiling");
 }

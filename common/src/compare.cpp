@@ -52,12 +52,14 @@ Comparison compare_close(const float* actual, const double* expected, std::size_
       continue;
     }
     const double error = std::fabs(static_cast<double>(a) - e);
-    if (error > result.max_abs_error) result.max_abs_error = error;
+    if (error > result.max_abs_error)
+      result.max_abs_error = error;
     if (e != 0.0 && error / std::fabs(e) > result.max_rel_error) {
       result.max_rel_error = error / std::fabs(e);
     }
     // Written so that a NaN reference also fails.
-    if (!(error <= tolerance.atol + tolerance.rtol * std::fabs(e))) record(result, i, a, e);
+    if (!(error <= tolerance.atol + tolerance.rtol * std::fabs(e)))
+      record(result, i, a, e);
   }
   return result;
 }
@@ -75,8 +77,10 @@ Comparison compare_exact(const std::vector<std::uint8_t>& actual,
   result.count = actual.size();
   for (std::size_t i = 0; i < actual.size(); ++i) {
     const double error = std::fabs(double(actual[i]) - double(expected[i]));
-    if (error > result.max_abs_error) result.max_abs_error = error;
-    if (error != 0.0) record(result, i, actual[i], expected[i]);
+    if (error > result.max_abs_error)
+      result.max_abs_error = error;
+    if (error != 0.0)
+      record(result, i, actual[i], expected[i]);
   }
   return result;
 }
@@ -85,15 +89,16 @@ std::string Comparison::summary() const {
   std::ostringstream text;
   text.precision(3);
   if (ok()) {
-    text << "ok: " << count << " elements, max abs error " << max_abs_error
-         << ", max rel error " << max_rel_error;
+    text << "ok: " << count << " elements, max abs error " << max_abs_error << ", max rel error "
+         << max_rel_error;
     return text.str();
   }
   text << "FAILED: " << mismatches << " of " << count << " elements differ";
-  if (untouched > 0) text << " (" << untouched << " untouched: never written by the GPU)";
-  if (non_finite > 0) text << " (" << non_finite << " NaN or Inf)";
-  text << "; max abs error " << max_abs_error << ", max rel error " << max_rel_error
-       << "; first:";
+  if (untouched > 0)
+    text << " (" << untouched << " untouched: never written by the GPU)";
+  if (non_finite > 0)
+    text << " (" << non_finite << " NaN or Inf)";
+  text << "; max abs error " << max_abs_error << ", max rel error " << max_rel_error << "; first:";
   text.precision(9);
   for (const Mismatch& m : first_mismatches) {
     text << " [" << m.index << "] = " << m.actual << " (expected " << m.expected << ")";

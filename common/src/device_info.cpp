@@ -56,7 +56,8 @@ const DeviceInfo& device_info() {
   COURSE_CUDA_CHECK(cudaGetDevice(&device));
   std::lock_guard<std::mutex> lock(mutex);
   auto found = cache.find(device);
-  if (found == cache.end()) found = cache.emplace(device, query(device)).first;
+  if (found == cache.end())
+    found = cache.emplace(device, query(device)).first;
   return found->second;
 }
 
@@ -82,8 +83,9 @@ int fp32_cores_per_sm(int major, int minor) noexcept {
 
 double theoretical_peak_fp32_flops(const DeviceSpec& spec) noexcept {
   const double flops_per_fma = 2.0;
-  return static_cast<double>(spec.sm_count) * fp32_cores_per_sm(spec.compute_major, spec.compute_minor) *
-         flops_per_fma * spec.sm_clock_khz * 1e3;
+  return static_cast<double>(spec.sm_count) *
+         fp32_cores_per_sm(spec.compute_major, spec.compute_minor) * flops_per_fma *
+         spec.sm_clock_khz * 1e3;
 }
 
 double theoretical_memory_bandwidth(const DeviceSpec& spec) noexcept {
@@ -97,7 +99,8 @@ double measured_copy_bandwidth() {
   const DeviceInfo& info = device_info();
   std::lock_guard<std::mutex> lock(mutex);
   auto found = cache.find(info.device);
-  if (found != cache.end()) return found->second;
+  if (found != cache.end())
+    return found->second;
 
   // Large enough to dwarf the L2 cache many times over, small enough for any GPU.
   const std::size_t bytes =

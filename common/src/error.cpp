@@ -45,7 +45,8 @@ std::string course_relative_path(const char* file) {
   const std::string path = file ? file : "";
   for (const char* root : {"chapters/", "solutions/", "tests/", "common/", "benchmarks/"}) {
     const auto at = path.rfind(root);
-    if (at != std::string::npos) return path.substr(at);
+    if (at != std::string::npos)
+      return path.substr(at);
   }
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);

@@ -17,7 +17,8 @@ std::string detect() noexcept {
       return std::string("no usable CUDA GPU: cudaGetDeviceCount returned ") +
              cudaGetErrorName(status) + " (" + cudaGetErrorString(status) + ")";
     }
-    if (count <= 0) return "no usable CUDA GPU: the driver reports 0 devices";
+    if (count <= 0)
+      return "no usable CUDA GPU: the driver reports 0 devices";
     // A device can be listed but unusable (e.g. compute mode prohibited): touch it once.
     const cudaError_t touch = cudaFree(nullptr);
     if (touch != cudaSuccess) {
@@ -37,7 +38,9 @@ const std::string& cached_reason() noexcept {
 
 }  // namespace
 
-bool gpu_available() noexcept { return cached_reason().empty(); }
+bool gpu_available() noexcept {
+  return cached_reason().empty();
+}
 
 std::string gpu_unavailable_reason() noexcept {
   try {

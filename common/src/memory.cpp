@@ -10,7 +10,8 @@
 namespace course::detail {
 
 void* device_allocate(std::size_t bytes) {
-  if (bytes == 0) return nullptr;
+  if (bytes == 0)
+    return nullptr;
   void* pointer = nullptr;
   const cudaError_t status = cudaMalloc(&pointer, bytes);
   if (status == cudaErrorMemoryAllocation) {
@@ -22,7 +23,8 @@ void* device_allocate(std::size_t bytes) {
 }
 
 void device_free(void* pointer) noexcept {
-  if (pointer == nullptr) return;
+  if (pointer == nullptr)
+    return;
   const cudaError_t status = cudaFree(pointer);
   if (status != cudaSuccess) {
     // A destructor must not throw. A failure here usually means an earlier kernel crashed and
@@ -32,14 +34,16 @@ void device_free(void* pointer) noexcept {
 }
 
 void* pinned_allocate(std::size_t bytes) {
-  if (bytes == 0) return nullptr;
+  if (bytes == 0)
+    return nullptr;
   void* pointer = nullptr;
   COURSE_CUDA_CHECK(cudaMallocHost(&pointer, bytes));
   return pointer;
 }
 
 void pinned_free(void* pointer) noexcept {
-  if (pointer == nullptr) return;
+  if (pointer == nullptr)
+    return;
   const cudaError_t status = cudaFreeHost(pointer);
   if (status != cudaSuccess) {
     std::fprintf(stderr, "course: cudaFreeHost failed: %s\n", cudaGetErrorName(status));
@@ -47,13 +51,15 @@ void pinned_free(void* pointer) noexcept {
 }
 
 void copy_bytes(void* destination, const void* source, std::size_t bytes) {
-  if (bytes == 0) return;
+  if (bytes == 0)
+    return;
   COURSE_CUDA_CHECK(cudaMemcpy(destination, source, bytes, cudaMemcpyDefault));
 }
 
 void copy_bytes_async(void* destination, const void* source, std::size_t bytes,
                       cudaStream_t stream) {
-  if (bytes == 0) return;
+  if (bytes == 0)
+    return;
   COURSE_CUDA_CHECK(cudaMemcpyAsync(destination, source, bytes, cudaMemcpyDefault, stream));
 }
 

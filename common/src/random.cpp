@@ -27,13 +27,15 @@ std::int64_t Random::uniform_int(std::int64_t lo, std::int64_t hi) noexcept {
 std::vector<float> random_floats(std::size_t n, std::uint64_t seed, float lo, float hi) {
   Random random(seed);
   std::vector<float> values(n);
-  for (float& value : values) value = static_cast<float>(random.uniform(lo, hi));
+  for (float& value : values)
+    value = static_cast<float>(random.uniform(lo, hi));
   return values;
 }
 
 std::uint64_t seed_from_environment(std::uint64_t fallback) {
   const char* text = std::getenv("COURSE_SEED");
-  if (text == nullptr || *text == '\0') return fallback;
+  if (text == nullptr || *text == '\0')
+    return fallback;
   try {
     return std::stoull(text, nullptr, 0);
   } catch (...) {

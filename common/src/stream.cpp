@@ -8,11 +8,14 @@
 
 namespace course {
 
-Stream::Stream() { COURSE_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
+Stream::Stream() {
+  COURSE_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+}
 Stream::Stream(Stream&& other) noexcept : stream_(std::exchange(other.stream_, nullptr)) {}
 Stream& Stream::operator=(Stream&& other) noexcept {
   if (this != &other) {
-    if (stream_ != nullptr) cudaStreamDestroy(stream_);
+    if (stream_ != nullptr)
+      cudaStreamDestroy(stream_);
     stream_ = std::exchange(other.stream_, nullptr);
   }
   return *this;
@@ -22,13 +25,18 @@ Stream::~Stream() {
     std::fprintf(stderr, "course: cudaStreamDestroy failed\n");
   }
 }
-void Stream::synchronize() const { COURSE_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+void Stream::synchronize() const {
+  COURSE_CUDA_CHECK(cudaStreamSynchronize(stream_));
+}
 
-Event::Event() { COURSE_CUDA_CHECK(cudaEventCreate(&event_)); }
+Event::Event() {
+  COURSE_CUDA_CHECK(cudaEventCreate(&event_));
+}
 Event::Event(Event&& other) noexcept : event_(std::exchange(other.event_, nullptr)) {}
 Event& Event::operator=(Event&& other) noexcept {
   if (this != &other) {
-    if (event_ != nullptr) cudaEventDestroy(event_);
+    if (event_ != nullptr)
+      cudaEventDestroy(event_);
     event_ = std::exchange(other.event_, nullptr);
   }
   return *this;
@@ -38,8 +46,12 @@ Event::~Event() {
     std::fprintf(stderr, "course: cudaEventDestroy failed\n");
   }
 }
-void Event::record(cudaStream_t stream) { COURSE_CUDA_CHECK(cudaEventRecord(event_, stream)); }
-void Event::synchronize() const { COURSE_CUDA_CHECK(cudaEventSynchronize(event_)); }
+void Event::record(cudaStream_t stream) {
+  COURSE_CUDA_CHECK(cudaEventRecord(event_, stream));
+}
+void Event::synchronize() const {
+  COURSE_CUDA_CHECK(cudaEventSynchronize(event_));
+}
 
 float elapsed_ms(const Event& start, const Event& stop) {
   stop.synchronize();

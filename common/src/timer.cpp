@@ -11,7 +11,8 @@
 namespace course {
 
 double median(std::vector<double> values) {
-  if (values.empty()) return 0.0;
+  if (values.empty())
+    return 0.0;
   std::sort(values.begin(), values.end());
   const std::size_t mid = values.size() / 2;
   return values.size() % 2 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
@@ -40,8 +41,10 @@ Timing time_gpu(const std::function<void()>& work, const TimingOptions& options,
                 cudaStream_t stream) {
   validate(options);
   std::unique_ptr<L2Flusher> flusher;
-  if (options.flush_l2) flusher = std::make_unique<L2Flusher>();
-  for (int i = 0; i < options.warmup; ++i) work();
+  if (options.flush_l2)
+    flusher = std::make_unique<L2Flusher>();
+  for (int i = 0; i < options.warmup; ++i)
+    work();
   COURSE_CUDA_CHECK(cudaStreamSynchronize(stream));
 
   Event start;
@@ -49,7 +52,8 @@ Timing time_gpu(const std::function<void()>& work, const TimingOptions& options,
   std::vector<double> samples;
   samples.reserve(options.repetitions);
   for (int i = 0; i < options.repetitions; ++i) {
-    if (flusher != nullptr) flusher->flush(stream);
+    if (flusher != nullptr)
+      flusher->flush(stream);
     start.record(stream);
     work();
     stop.record(stream);
@@ -60,7 +64,8 @@ Timing time_gpu(const std::function<void()>& work, const TimingOptions& options,
 
 Timing time_cpu(const std::function<void()>& work, const TimingOptions& options) {
   validate(options);
-  for (int i = 0; i < options.warmup; ++i) work();
+  for (int i = 0; i < options.warmup; ++i)
+    work();
   std::vector<double> samples;
   samples.reserve(options.repetitions);
   for (int i = 0; i < options.repetitions; ++i) {

@@ -14,7 +14,8 @@ std::vector<float> add_with_raw_cuda(const std::vector<float>& a, const std::vec
   const std::size_t n = a.size();
   const std::size_t bytes = n * sizeof(float);
   std::vector<float> c(n);
-  if (n == 0) return c;
+  if (n == 0)
+    return c;
 
   float* device_a = nullptr;
   float* device_b = nullptr;

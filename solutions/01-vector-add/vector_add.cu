@@ -23,7 +23,8 @@ __global__ void vector_add_kernel(const float* a, const float* b, float* c, std:
 namespace chapter1 {
 
 void vector_add(const float* a, const float* b, float* c, std::size_t n, cudaStream_t stream) {
-  if (n == 0) return;  // a grid of 0 blocks is an invalid launch
+  if (n == 0)
+    return;  // a grid of 0 blocks is an invalid launch
   const unsigned threads_per_block = 256;
   const std::size_t blocks = (n + threads_per_block - 1) / threads_per_block;  // round up
   vector_add_kernel<<<static_cast<unsigned>(blocks), threads_per_block, 0, stream>>>(a, b, c, n);

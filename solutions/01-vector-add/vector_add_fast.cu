@@ -21,16 +21,17 @@ __global__ void vector_add_float4_kernel(const float4* a, const float4* b, float
     const float4 y = b[i];
     c[i] = make_float4(x.x + y.x, x.y + y.y, x.z + y.z, x.w + y.w);
   }
-  if (i < tail) c_tail[i] = a_tail[i] + b_tail[i];
+  if (i < tail)
+    c_tail[i] = a_tail[i] + b_tail[i];
 }
 
 }  // namespace
 
 namespace chapter1 {
 
-void vector_add_fast(const float* a, const float* b, float* c, std::size_t n,
-                     cudaStream_t stream) {
-  if (n == 0) return;
+void vector_add_fast(const float* a, const float* b, float* c, std::size_t n, cudaStream_t stream) {
+  if (n == 0)
+    return;
   const std::size_t quads = n / 4;
   const unsigned tail = static_cast<unsigned>(n % 4);
   const std::size_t done = quads * 4;

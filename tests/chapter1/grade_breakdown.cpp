@@ -21,10 +21,13 @@ Reference measure_steps(const std::vector<float>& a, const std::vector<float>& b
   std::vector<float> c(n);
   const course::TimingOptions options{1, 5};
   Reference reference{};
-  reference.host_to_device_ms = course::time_gpu([&] {
-                                  device_a.copy_from_host(a);
-                                  device_b.copy_from_host(b);
-                                }, options).median_ms;
+  reference.host_to_device_ms = course::time_gpu(
+                                    [&] {
+                                      device_a.copy_from_host(a);
+                                      device_b.copy_from_host(b);
+                                    },
+                                    options)
+                                    .median_ms;
   reference.kernel_ms =
       course::time_gpu([&] { chapter1::vector_add(device_a, device_b, device_c); }, options)
           .median_ms;
@@ -53,7 +56,8 @@ TEST_CASE("1.4 the timed breakdown matches the grader's own measurements", "[1.4
   const std::vector<float> a = course::random_floats(n, seed);
   const std::vector<float> b = course::random_floats(n, seed + 1);
   std::vector<double> expected(n);
-  for (std::size_t i = 0; i < n; ++i) expected[i] = double(a[i]) + double(b[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    expected[i] = double(a[i]) + double(b[i]);
 
   std::vector<float> c;
   chapter1::timed_vector_add(a, b, c);  // warm-up
@@ -85,8 +89,7 @@ TEST_CASE("1.4 the timed breakdown matches the grader's own measurements", "[1.4
   course::grading::note("FIGURE: upload " + std::to_string(course::median(h2d)).substr(0, 6) +
                         " ms, kernel " + std::to_string(course::median(kernel)).substr(0, 6) +
                         " ms, download " + std::to_string(course::median(d2h)).substr(0, 6) +
-                        " ms, total " + std::to_string(course::median(total)).substr(0, 6) +
-                        " ms");
+                        " ms, total " + std::to_string(course::median(total)).substr(0, 6) + " ms");
 }
 
 TEST_CASE("1.4 the timed breakdown rejects operands of different sizes", "[1.4][correctness]") {

@@ -13,8 +13,8 @@ namespace {
 
 struct PublishedGpu {
   course::DeviceSpec spec;
-  double fp32_tflops;      // vendor datasheet
-  double bandwidth_gbps;   // vendor datasheet
+  double fp32_tflops;     // vendor datasheet
+  double bandwidth_gbps;  // vendor datasheet
 };
 
 // name, cc, SMs, boost clock (kHz), memory clock (kHz, as CUDA reports it), bus width (bits).
@@ -33,8 +33,8 @@ bool within(double value, double expected, double relative) {
 
 TEST_CASE("1.1 peak FP32 rate and memory bandwidth of published GPUs", "[1.1][cpu]") {
   for (const PublishedGpu& gpu : kPublished) {
-    INFO(gpu.spec.name << ": cc " << gpu.spec.compute_major << "." << gpu.spec.compute_minor
-                       << ", " << gpu.spec.sm_count << " SMs, SM clock " << gpu.spec.sm_clock_khz
+    INFO(gpu.spec.name << ": cc " << gpu.spec.compute_major << "." << gpu.spec.compute_minor << ", "
+                       << gpu.spec.sm_count << " SMs, SM clock " << gpu.spec.sm_clock_khz
                        << " kHz, memory clock " << gpu.spec.memory_clock_khz << " kHz, "
                        << gpu.spec.memory_bus_width_bits << "-bit bus");
     {

@@ -9,8 +9,8 @@
 
 namespace {
 
-using RoundTrip = std::function<std::vector<float>(const std::vector<float>&,
-                                                   const std::vector<float>&)>;
+using RoundTrip =
+    std::function<std::vector<float>(const std::vector<float>&, const std::vector<float>&)>;
 
 void check_round_trip(const std::string& name, const RoundTrip& round_trip) {
   const std::uint64_t seed = course::grading::seed();
@@ -20,7 +20,8 @@ void check_round_trip(const std::string& name, const RoundTrip& round_trip) {
     const std::vector<float> a = course::random_floats(n, seed + n, -10.0f, 10.0f);
     const std::vector<float> b = course::random_floats(n, seed + n + 7, -10.0f, 10.0f);
     std::vector<double> expected(n);
-    for (std::size_t i = 0; i < n; ++i) expected[i] = double(a[i]) + double(b[i]);
+    for (std::size_t i = 0; i < n; ++i)
+      expected[i] = double(a[i]) + double(b[i]);
     const std::vector<float> c = round_trip(a, b);
     REQUIRE(c.size() == n);
     const course::Comparison result = course::compare_close(c, expected, {1e-30, 1e-7});
@@ -44,7 +45,8 @@ void check_no_leak(const std::string& name, const RoundTrip& round_trip) {
   const std::vector<float> a(n, 1.0f), b(n, 2.0f);
   round_trip(a, b);  // warm-up: the first call may set up the context's own allocations
   const std::size_t before = free_device_memory();
-  for (int i = 0; i < 4; ++i) round_trip(a, b);
+  for (int i = 0; i < 4; ++i)
+    round_trip(a, b);
   const std::size_t after = free_device_memory();
   const std::size_t lost = before > after ? before - after : 0;
   INFO(name << " leaked device memory: " << course::format_bytes(lost)

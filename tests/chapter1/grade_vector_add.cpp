@@ -46,7 +46,8 @@ TEST_CASE("1.2 vector_add reaches the memory bandwidth and beats the CPU", "[1.2
   std::vector<float> c(n);
   const course::Timing cpu = course::time_cpu(
       [&] {
-        for (std::size_t i = 0; i < n; ++i) c[i] = a[i] + b[i];
+        for (std::size_t i = 0; i < n; ++i)
+          c[i] = a[i] + b[i];
       },
       {1, 5});
   const double cpu_bandwidth = 3.0 * n * sizeof(float) / (cpu.median_ms * 1e-3);

@@ -21,7 +21,8 @@ void check_correct_for_all_sizes(const Launcher& launch, std::size_t extra_large
     const std::vector<float> a = course::random_floats(n, seed + n, -100.0f, 100.0f);
     const std::vector<float> b = course::random_floats(n, seed + n + 1, -100.0f, 100.0f);
     std::vector<double> expected(n);
-    for (std::size_t i = 0; i < n; ++i) expected[i] = double(a[i]) + double(b[i]);
+    for (std::size_t i = 0; i < n; ++i)
+      expected[i] = double(a[i]) + double(b[i]);
 
     const course::DeviceArray<float> device_a = course::to_device(a);
     const course::DeviceArray<float> device_b = course::to_device(b);
@@ -39,7 +40,8 @@ void check_correct_for_all_sizes(const Launcher& launch, std::size_t extra_large
     REQUIRE(result.ok());
 
     std::size_t overwritten = 0;
-    for (std::size_t i = n; i < n + kGuard; ++i) overwritten += course::is_poison(c[i]) ? 0 : 1;
+    for (std::size_t i = n; i < n + kGuard; ++i)
+      overwritten += course::is_poison(c[i]) ? 0 : 1;
     INFO("the kernel wrote past the end of c: " << overwritten << " of the " << kGuard
                                                 << " elements after c[n-1] were changed "
                                                 << "(is the bounds check missing?)");

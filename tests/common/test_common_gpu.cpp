@@ -43,14 +43,16 @@ TEST_CASE("fill_bytes poisons every element", "[common][gpu]") {
   COURSE_REQUIRE_GPU();
   course::DeviceArray<float> device(100);
   device.fill_bytes(0xFF);
-  for (float value : device.to_host()) REQUIRE(course::is_poison(value));
+  for (float value : device.to_host())
+    REQUIRE(course::is_poison(value));
 }
 
 TEST_CASE("asynchronous copies through pinned memory on a stream", "[common][gpu]") {
   COURSE_REQUIRE_GPU();
   const std::size_t n = 1 << 20;
   course::PinnedArray<float> pinned(n);
-  for (std::size_t i = 0; i < n; ++i) pinned[i] = static_cast<float>(i);
+  for (std::size_t i = 0; i < n; ++i)
+    pinned[i] = static_cast<float>(i);
   course::DeviceArray<float> device(n);
   course::PinnedArray<float> back(n);
   course::Stream stream;
@@ -62,8 +64,7 @@ TEST_CASE("asynchronous copies through pinned memory on a stream", "[common][gpu
                   std::invalid_argument);
 }
 
-TEST_CASE("an allocation larger than the GPU throws a clear out-of-memory error",
-          "[common][gpu]") {
+TEST_CASE("an allocation larger than the GPU throws a clear out-of-memory error", "[common][gpu]") {
   COURSE_REQUIRE_GPU();
   const std::size_t too_many = course::device_info().total_memory_bytes * 2;
   try {

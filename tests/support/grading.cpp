@@ -16,12 +16,14 @@ namespace course::grading {
 
 void note(const std::string& line) {
   const char* path = std::getenv("COURSE_NOTE_FILE");
-  if (path == nullptr || *path == '\0') return;
+  if (path == nullptr || *path == '\0')
+    return;
   std::ofstream file(path, std::ios::app);
   // One line per note: the scoreboard reads lines.
   std::string flat = line;
   for (char& c : flat) {
-    if (c == '\n') c = ' ';
+    if (c == '\n')
+      c = ' ';
   }
   file << flat << '\n';
 }
@@ -31,11 +33,13 @@ void announce_skip(const std::string& reason) {
   note("SKIP: " + reason);
 }
 
-std::uint64_t seed() { return seed_from_environment(20261121); }
+std::uint64_t seed() {
+  return seed_from_environment(20261121);
+}
 
 std::vector<std::size_t> interesting_sizes() {
-  return {0,   1,   2,   3,   7,   31,   32,   33,   127,   128,     129,
-          255, 256, 257, 511, 512, 513, 1023, 1024, 1025, 65537, 1000003, (1u << 22) + 1};
+  return {0,   1,   2,   3,   7,   31,   32,   33,   127,   128,     129,           255,
+          256, 257, 511, 512, 513, 1023, 1024, 1025, 65537, 1000003, (1u << 22) + 1};
 }
 
 std::string format_rate(double bytes_per_second) {
@@ -57,8 +61,8 @@ void require_at_least(const std::string& what, double measured, double required,
   std::cout << "COURSE-FIGURE: " << figure.str() << std::endl;
   std::ostringstream failure;
   failure.precision(3);
-  failure << "too slow: " << what << " measured " << measured << " " << unit << ", required at least "
-          << required << " " << unit << ". Try: " << hint;
+  failure << "too slow: " << what << " measured " << measured << " " << unit
+          << ", required at least " << required << " " << unit << ". Try: " << hint;
   INFO(failure.str());
   CHECK(measured >= required);
 }
@@ -71,9 +75,11 @@ std::string failure_text(const Catch::AssertionStats& stats) {
   // Catch2 3 returns a StringRef, Catch2 2 a std::string.
   const std::string message = result.hasMessage() ? std::string(result.getMessage()) : "";
   std::ostringstream text;
-  if (!message.empty()) text << message << "; ";
+  if (!message.empty())
+    text << message << "; ";
   for (auto info = stats.infoMessages.rbegin(); info != stats.infoMessages.rend(); ++info) {
-    if (info->message != message) text << info->message << "; ";
+    if (info->message != message)
+      text << info->message << "; ";
   }
   if (message.empty() && result.hasExpression()) {
     text << "[" << result.getExpression() << " : " << result.getExpandedExpression() << "]";
@@ -88,14 +94,16 @@ class NoteListener : public
  public:
   using Catch::EventListenerBase::EventListenerBase;
   void assertionEnded(const Catch::AssertionStats& stats) override {
-    if (!stats.assertionResult.isOk()) note("FAIL: " + failure_text(stats));
+    if (!stats.assertionResult.isOk())
+      note("FAIL: " + failure_text(stats));
   }
 #else
                      Catch::TestEventListenerBase {
  public:
   using Catch::TestEventListenerBase::TestEventListenerBase;
   bool assertionEnded(const Catch::AssertionStats& stats) override {
-    if (!stats.assertionResult.isOk()) note("FAIL: " + failure_text(stats));
+    if (!stats.assertionResult.isOk())
+      note("FAIL: " + failure_text(stats));
     return true;
   }
 #endif

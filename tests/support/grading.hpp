@@ -44,11 +44,11 @@ std::string format_rate(double bytes_per_second);
 #endif
 
 /// First line of every GPU grader: without a usable GPU the test reports Skipped with the reason.
-#define COURSE_REQUIRE_GPU()                                              \
-  do {                                                                    \
-    if (!::course::gpu_available()) {                                     \
+#define COURSE_REQUIRE_GPU()                                                 \
+  do {                                                                       \
+    if (!::course::gpu_available()) {                                        \
       const std::string course_reason_ = ::course::gpu_unavailable_reason(); \
-      ::course::grading::announce_skip(course_reason_);                   \
-      COURSE_SKIP_NOW(course_reason_);                                    \
-    }                                                                     \
+      ::course::grading::announce_skip(course_reason_);                      \
+      COURSE_SKIP_NOW(course_reason_);                                       \
+    }                                                                        \
   } while (false)

@@ -28,12 +28,12 @@ struct Mismatch {
 
 /// The outcome of a comparison, with enough detail to debug it.
 struct Comparison {
-  std::size_t count = 0;       ///< elements compared
-  std::size_t mismatches = 0;  ///< elements that failed, for any reason
-  std::size_t non_finite = 0;  ///< NaN or Inf among them (not counting untouched ones)
-  std::size_t untouched = 0;   ///< still holding the poison pattern
-  double max_abs_error = 0;    ///< over the finite elements
-  double max_rel_error = 0;    ///< |actual - expected| / |expected|, over expected != 0
+  std::size_t count = 0;                   ///< elements compared
+  std::size_t mismatches = 0;              ///< elements that failed, for any reason
+  std::size_t non_finite = 0;              ///< NaN or Inf among them (not counting untouched ones)
+  std::size_t untouched = 0;               ///< still holding the poison pattern
+  double max_abs_error = 0;                ///< over the finite elements
+  double max_rel_error = 0;                ///< |actual - expected| / |expected|, over expected != 0
   std::vector<Mismatch> first_mismatches;  ///< up to 8, in index order
 
   /// True when every element passed.

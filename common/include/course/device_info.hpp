@@ -23,15 +23,15 @@ struct DeviceSpec {
 
 /// Everything the course needs to know about one device.
 struct DeviceInfo : DeviceSpec {
-  int device = 0;                          ///< CUDA device ordinal
-  std::size_t total_memory_bytes = 0;      ///< global memory
-  std::size_t l2_cache_bytes = 0;          ///< L2 cache size
-  std::size_t shared_memory_per_block = 0; ///< default limit, bytes
-  int warp_size = 32;                      ///< threads per warp
-  int max_threads_per_block = 0;           ///< largest block, all dimensions together
-  int max_block_dim[3] = {0, 0, 0};        ///< largest block in x, y and z
-  int max_grid_dim[3] = {0, 0, 0};         ///< largest grid in x, y and z, in blocks
-  int max_threads_per_sm = 0;              ///< resident threads per SM at most
+  int device = 0;                           ///< CUDA device ordinal
+  std::size_t total_memory_bytes = 0;       ///< global memory
+  std::size_t l2_cache_bytes = 0;           ///< L2 cache size
+  std::size_t shared_memory_per_block = 0;  ///< default limit, bytes
+  int warp_size = 32;                       ///< threads per warp
+  int max_threads_per_block = 0;            ///< largest block, all dimensions together
+  int max_block_dim[3] = {0, 0, 0};         ///< largest block in x, y and z
+  int max_grid_dim[3] = {0, 0, 0};          ///< largest grid in x, y and z, in blocks
+  int max_threads_per_sm = 0;               ///< resident threads per SM at most
 };
 
 /// Reads the current device's properties. Cached per process and device.

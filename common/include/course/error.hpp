@@ -59,12 +59,12 @@ namespace detail {
 }  // namespace course
 
 /// Checks a CUDA runtime call; throws course::CudaError on failure.
-#define COURSE_CUDA_CHECK(expression)                                                \
-  do {                                                                               \
-    const cudaError_t course_status_ = (expression);                                 \
-    if (course_status_ != cudaSuccess) {                                             \
+#define COURSE_CUDA_CHECK(expression)                                                      \
+  do {                                                                                     \
+    const cudaError_t course_status_ = (expression);                                       \
+    if (course_status_ != cudaSuccess) {                                                   \
       ::course::detail::throw_cuda_error(course_status_, #expression, __FILE__, __LINE__); \
-    }                                                                                \
+    }                                                                                      \
   } while (false)
 
 /// Checks the kernel launch just made: a bad configuration (block too large, grid of 0, too much

@@ -52,8 +52,7 @@ class DeviceArray {
   /// Allocates `count` elements on the current device. 0 is allowed and allocates nothing.
   /// @throws OutOfMemory when the device cannot hold them.
   explicit DeviceArray(std::size_t count)
-      : data_(static_cast<T*>(detail::device_allocate(count * sizeof(T)))),
-        size_(count) {}
+      : data_(static_cast<T*>(detail::device_allocate(count * sizeof(T)))), size_(count) {}
 
   /// Allocates and copies `host` to the device (synchronous).
   explicit DeviceArray(const std::vector<T>& host) : DeviceArray(host.size()) {
@@ -126,7 +125,8 @@ class DeviceArray {
   /// Sets every byte to `byte` (cudaMemset). fill_bytes(0xFF) makes every float a NaN: the
   /// graders use it to poison outputs, so that an element the kernel never wrote cannot pass.
   void fill_bytes(unsigned char byte) {
-    if (size_ > 0) COURSE_CUDA_CHECK(cudaMemset(data_, byte, bytes()));
+    if (size_ > 0)
+      COURSE_CUDA_CHECK(cudaMemset(data_, byte, bytes()));
   }
 
  private:

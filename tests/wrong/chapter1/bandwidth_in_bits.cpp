@@ -1,6 +1,6 @@
-// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see tests/chapter1/CMakeLists.txt).
-// Everything else is the reference solution; look for WRONG.
-// 1.1 — A GPU's theoretical compute capacity and memory bandwidth, from its properties.
+// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see
+// tests/chapter1/CMakeLists.txt). Everything else is the reference solution; look for WRONG. 1.1 —
+// A GPU's theoretical compute capacity and memory bandwidth, from its properties.
 //
 // FP32: every SM has a number of FP32 units; each can finish one fused multiply-add (FMA) per
 // clock, and an FMA counts as two floating-point operations (a multiply and an add).
@@ -19,7 +19,7 @@ double peak_fp32_flops(const course::DeviceSpec& spec) {
 
 double peak_memory_bandwidth(const course::DeviceSpec& spec) {
   const double memory_clock_hz = spec.memory_clock_khz * 1e3;
-  const double transfers_per_clock = 2.0;  // double data rate
+  const double transfers_per_clock = 2.0;                     // double data rate
   const double bus_width_bytes = spec.memory_bus_width_bits;  // WRONG: bits, not bytes
   return memory_clock_hz * transfers_per_clock * bus_width_bytes;
 }

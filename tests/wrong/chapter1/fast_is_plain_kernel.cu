@@ -1,6 +1,6 @@
-// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see tests/chapter1/CMakeLists.txt).
-// Everything else is the reference solution; look for WRONG.
-// 1.2 — The vector-add kernel and its launch.
+// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see
+// tests/chapter1/CMakeLists.txt). Everything else is the reference solution; look for WRONG. 1.2 —
+// The vector-add kernel and its launch.
 //
 // Idea: one thread per element; thread i computes c[i] = a[i] + b[i].
 // Launch shape: 1D blocks of 256 threads (a multiple of the warp size, 32) and
@@ -26,10 +26,12 @@ namespace chapter1 {
 
 // WRONG for 1.5: the plain one-element-per-thread kernel of 1.2, which does not reach 95%.
 void vector_add_fast(const float* a, const float* b, float* c, std::size_t n, cudaStream_t stream) {
-  if (n == 0) return;
+  if (n == 0)
+    return;
   const unsigned threads_per_block = 256;
   const std::size_t blocks = (n + threads_per_block - 1) / threads_per_block;
-  vector_add_fast_kernel<<<static_cast<unsigned>(blocks), threads_per_block, 0, stream>>>(a, b, c, n);
+  vector_add_fast_kernel<<<static_cast<unsigned>(blocks), threads_per_block, 0, stream>>>(a, b, c,
+                                                                                          n);
   COURSE_CHECK_LAUNCH();
 }
 

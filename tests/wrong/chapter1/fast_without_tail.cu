@@ -1,6 +1,6 @@
-// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see tests/chapter1/CMakeLists.txt).
-// Everything else is the reference solution; look for WRONG.
-// 1.5 (optional) — Vector add at the memory ceiling.
+// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see
+// tests/chapter1/CMakeLists.txt). Everything else is the reference solution; look for WRONG. 1.5
+// (optional) — Vector add at the memory ceiling.
 //
 // Idea: the 1.2 kernel makes three 4-byte memory requests per element. Here each thread moves one
 // float4 of each array: 16-byte loads and stores, a quarter of the memory instructions and of the
@@ -30,9 +30,9 @@ __global__ void vector_add_float4_kernel(const float4* a, const float4* b, float
 
 namespace chapter1 {
 
-void vector_add_fast(const float* a, const float* b, float* c, std::size_t n,
-                     cudaStream_t stream) {
-  if (n == 0) return;
+void vector_add_fast(const float* a, const float* b, float* c, std::size_t n, cudaStream_t stream) {
+  if (n == 0)
+    return;
   const std::size_t quads = n / 4;
   const unsigned tail = static_cast<unsigned>(n % 4);
   const std::size_t done = quads * 4;

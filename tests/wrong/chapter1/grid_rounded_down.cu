@@ -1,6 +1,6 @@
-// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see tests/chapter1/CMakeLists.txt).
-// Everything else is the reference solution; look for WRONG.
-// 1.2 — The vector-add kernel and its launch.
+// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see
+// tests/chapter1/CMakeLists.txt). Everything else is the reference solution; look for WRONG. 1.2 —
+// The vector-add kernel and its launch.
 //
 // Idea: one thread per element; thread i computes c[i] = a[i] + b[i].
 // Launch shape: 1D blocks of 256 threads (a multiple of the warp size, 32) and
@@ -25,10 +25,12 @@ __global__ void vector_add_kernel(const float* a, const float* b, float* c, std:
 namespace chapter1 {
 
 void vector_add(const float* a, const float* b, float* c, std::size_t n, cudaStream_t stream) {
-  if (n == 0) return;  // a grid of 0 blocks is an invalid launch
+  if (n == 0)
+    return;  // a grid of 0 blocks is an invalid launch
   const unsigned threads_per_block = 256;
   const std::size_t blocks = n / threads_per_block;  // WRONG: rounded down, the tail is lost
-  if (blocks == 0) return;
+  if (blocks == 0)
+    return;
   vector_add_kernel<<<static_cast<unsigned>(blocks), threads_per_block, 0, stream>>>(a, b, c, n);
   COURSE_CHECK_LAUNCH();
 }

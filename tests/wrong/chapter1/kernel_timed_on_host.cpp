@@ -1,6 +1,6 @@
-// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see tests/chapter1/CMakeLists.txt).
-// Everything else is the reference solution; look for WRONG.
-// 1.4 — Where the time goes: upload, kernel, download, timed with CUDA events.
+// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see
+// tests/chapter1/CMakeLists.txt). Everything else is the reference solution; look for WRONG. 1.4 —
+// Where the time goes: upload, kernel, download, timed with CUDA events.
 //
 // Events are recorded into the stream between the steps; the GPU stamps each one as it reaches
 // it. A host clock around the kernel launch would measure only the launch: the launch returns

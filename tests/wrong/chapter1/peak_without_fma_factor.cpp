@@ -1,6 +1,6 @@
-// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see tests/chapter1/CMakeLists.txt).
-// Everything else is the reference solution; look for WRONG.
-// 1.1 — A GPU's theoretical compute capacity and memory bandwidth, from its properties.
+// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see
+// tests/chapter1/CMakeLists.txt). Everything else is the reference solution; look for WRONG. 1.1 —
+// A GPU's theoretical compute capacity and memory bandwidth, from its properties.
 //
 // FP32: every SM has a number of FP32 units; each can finish one fused multiply-add (FMA) per
 // clock, and an FMA counts as two floating-point operations (a multiply and an add).

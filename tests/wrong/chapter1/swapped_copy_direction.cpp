@@ -1,6 +1,6 @@
-// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see tests/chapter1/CMakeLists.txt).
-// Everything else is the reference solution; look for WRONG.
-// 1.3 — The whole round trip: host arrays to the GPU, add there, result back.
+// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see
+// tests/chapter1/CMakeLists.txt). Everything else is the reference solution; look for WRONG. 1.3 —
+// The whole round trip: host arrays to the GPU, add there, result back.
 //
 // First with the raw runtime API, where every allocation must be freed by hand (on every path,
 // exceptions included), then with course::DeviceArray, which frees in its destructor.
@@ -16,7 +16,8 @@ std::vector<float> add_with_raw_cuda(const std::vector<float>& a, const std::vec
   const std::size_t n = a.size();
   const std::size_t bytes = n * sizeof(float);
   std::vector<float> c(n);
-  if (n == 0) return c;
+  if (n == 0)
+    return c;
 
   float* device_a = nullptr;
   float* device_b = nullptr;
@@ -25,8 +26,9 @@ std::vector<float> add_with_raw_cuda(const std::vector<float>& a, const std::vec
     COURSE_CUDA_CHECK(cudaMalloc(&device_a, bytes));
     COURSE_CUDA_CHECK(cudaMalloc(&device_b, bytes));
     COURSE_CUDA_CHECK(cudaMalloc(&device_c, bytes));
-    COURSE_CUDA_CHECK(cudaMemcpy(device_a, a.data(), bytes, cudaMemcpyDeviceToHost)  /* WRONG: direction swapped */);
-    COURSE_CUDA_CHECK(cudaMemcpy(device_b, b.data(), bytes, cudaMemcpyDeviceToHost)  /* WRONG */);
+    COURSE_CUDA_CHECK(cudaMemcpy(device_a, a.data(), bytes,
+                                 cudaMemcpyDeviceToHost) /* WRONG: direction swapped */);
+    COURSE_CUDA_CHECK(cudaMemcpy(device_b, b.data(), bytes, cudaMemcpyDeviceToHost) /* WRONG */);
     vector_add(device_a, device_b, device_c, n);
     // cudaMemcpy waits for the kernel (same stream) before copying.
     COURSE_CUDA_CHECK(cudaMemcpy(c.data(), device_c, bytes, cudaMemcpyDeviceToHost));
