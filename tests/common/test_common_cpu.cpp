@@ -162,3 +162,41 @@ TEST_CASE("GPU detection never throws and explains itself", "[common][cpu]") {
     CHECK_THAT(reason, ContainsSubstring("no usable CUDA GPU"));
   }
 }
+
+TEST_CASE("validate_launch rejects impossible configurations with a clear message",
+          "[common][cpu]") {
+  course::DeviceInfo limits;
+  limits.name = "Test GPU";
+  limits.max_threads_per_block = 1024;
+  limits.max_block_dim[0] = 1024, limits.max_block_dim[1] = 1024, limits.max_block_dim[2] = 64;
+  limits.max_grid_dim[0] = 2147483647, limits.max_grid_dim[1] = 65535, limits.max_grid_dim[2] = 65535;
+  limits.shared_memory_per_block = 48 * 1024;
+  course::LaunchConfig config;
+  config.grid = dim3(100);
+  config.block = dim3(256);
+  CHECK_NOTHROW(course::validate_launch(config, limits));
+
+  config.block = dim3(0);
+  CHECK_THROWS_WITH(course::validate_launch(config, limits),
+                    ContainsSubstring("a block of 0 threads in x"));
+  config.block = dim3(2048);
+  CHECK_THROWS_WITH(course::validate_launch(config, limits),
+                    ContainsSubstring("2048 threads in x: Test GPU allows at most 1024"));
+  config.block = dim3(64, 32);
+  CHECK_THROWS_WITH(course::validate_launch(config, limits),
+                    ContainsSubstring("2048 threads per block"));
+  config.block = dim3(32);
+  config.grid = dim3(1, 70000);
+  CHECK_THROWS_WITH(course::validate_launch(config, limits),
+                    ContainsSubstring("70000 blocks in y"));
+  config.grid = dim3(0);
+  CHECK_THROWS_AS(course::validate_launch(config, limits), std::invalid_argument);
+  config.grid = dim3(1);
+  config.shared_bytes = 100000;
+  CHECK_THROWS_WITH(course::validate_launch(config, limits), ContainsSubstring("shared memory"));
+
+  CHECK(course::blocks_to_cover(0, 256) == 0);
+  CHECK(course::blocks_to_cover(257, 256) == 2);
+  CHECK_THROWS_AS(course::blocks_to_cover(10, 0), std::invalid_argument);
+  CHECK(course::describe(config) == "<<<(1, 1, 1), (32, 1, 1), 100000>>>");
+}

@@ -10,6 +10,7 @@
 #include "course/device_info.hpp"
 #include "course/error.hpp"
 #include "course/gpu.hpp"
+#include "course/launch.hpp"
 #include "course/memory.hpp"
 #include "course/random.hpp"
 #include "course/stream.hpp"
