@@ -32,11 +32,11 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <exception>
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "chapter1.hpp"
 #include "course/course.hpp"
 
@@ -94,19 +94,8 @@ bool check_result(benchmark::State& state, const float* c, const Inputs& in, std
   return true;
 }
 
-/// False (and the benchmark marked with the reason) when no GPU can be used.
-bool require_gpu(benchmark::State& state) {
-  if (course::gpu_available()) {
-    return true;
-  }
-  const std::string reason = course::gpu_unavailable_reason();
-  state.SkipWithError(reason.c_str());
-  return false;
-}
-
-void set_iteration_time_ms(benchmark::State& state, float ms) {
-  state.SetIterationTime(static_cast<double>(ms) / 1e3);
-}
+using course::bench::require_gpu;
+using course::bench::set_iteration_time_ms;
 
 // ---- (1) one CPU core -------------------------------------------------------------------------
 
@@ -301,36 +290,8 @@ BENCHMARK(BM_thrust_transform)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
-/// The machine the figures come from, on stderr and in the JSON output's context.
-void describe_machine() {
-  if (!course::gpu_available()) {
-    const std::string reason = course::gpu_unavailable_reason();
-    std::fprintf(stderr, "chapter1_benchmarks: %s; only the CPU benchmark runs\n", reason.c_str());
-    benchmark::AddCustomContext("gpu", reason);
-    return;
-  }
-  try {
-    const std::string device = course::describe(course::device_info());
-    std::fprintf(stderr, "GPU: %s\n", device.c_str());
-    benchmark::AddCustomContext("gpu", device);
-    const double copy_gbs = course::measured_copy_bandwidth() / 1e9;
-    std::fprintf(stderr, "measured device-to-device copy bandwidth: %.0f GB/s (read + write)\n",
-                 copy_gbs);
-    benchmark::AddCustomContext("copy_bandwidth_GBps", std::to_string(copy_gbs));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "chapter1_benchmarks: could not describe the GPU: %s\n", e.what());
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);  // handles --help and exits
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-    return 1;
-  }
-  describe_machine();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return course::bench::run_benchmarks(argc, argv, "chapter1_benchmarks");
 }

@@ -1,0 +1,19 @@
+// What every chapter's benchmark program shares: GPU checks, event-timed iterations, and a main
+// that records the machine (GPU, measured copy bandwidth) in the output's context.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+namespace course::bench {
+
+/// False (and the benchmark marked with the reason) when no GPU can be used.
+bool require_gpu(benchmark::State& state);
+
+/// Records one iteration's GPU time, measured with CUDA events, for UseManualTime() benchmarks.
+void set_iteration_time_ms(benchmark::State& state, float ms);
+
+/// The main() of every benchmark program: initialises Google Benchmark, prints the GPU and its
+/// measured copy bandwidth to stderr and into the JSON context, runs the selected benchmarks.
+int run_benchmarks(int argc, char** argv, const char* program);
+
+}  // namespace course::bench
