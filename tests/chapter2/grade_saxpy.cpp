@@ -1,3 +1,104 @@
-// STUB: being written.
+// Grader for 2.1: SAXPY with a grid-stride loop, correct for every size on every grid the grader
+// picks (one warp to more threads than elements), rejecting impossible grids, and fast.
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
 #include "chapter2.hpp"
+#include "course/course.hpp"
 #include "grading.hpp"
+#include "saxpy_checks.hpp"
+
+namespace {
+
+struct Grid {
+  unsigned blocks;
+  unsigned threads_per_block;
+  const char* what;
+};
+
+// The grids every size is run with. A grid-stride loop is correct on all of them; a loop that
+// steps by anything but the whole grid's thread count is not.
+std::vector<Grid> grids_for(std::size_t n) {
+  const auto one_per_element =
+      static_cast<unsigned>(std::max<std::size_t>(course::blocks_to_cover(n, 256), 1));
+  return {
+      {1, 32, "one block of one warp"},
+      {1, 1024, "one block of 1024 threads"},
+      {7, 96, "7 blocks of 96 threads"},
+      {1009, 256, "a prime number of blocks"},
+      {one_per_element, 256, "one thread per element"},
+      {65535u * 4, 128, "more threads than most arrays have elements"},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("2.1 saxpy is correct for every size on every grid", "[2.1][correctness]") {
+  COURSE_REQUIRE_GPU();
+  auto sizes = course::grading::interesting_sizes();
+  sizes.push_back((std::size_t{1} << 26) + 3);
+  const std::uint64_t seed = course::grading::seed();
+  for (const std::size_t n : sizes) {
+    const chapter2_grading::SaxpyData data = chapter2_grading::make_saxpy_data(n, seed);
+    for (const Grid& grid : grids_for(n)) {
+      INFO("n = " << n << ", a = " << chapter2_grading::kA << ", grid: " << grid.blocks
+                  << " blocks of " << grid.threads_per_block << " threads (" << grid.what
+                  << "), seed = " << seed << " (replay: COURSE_SEED=" << seed << ")");
+      chapter2_grading::check_saxpy(
+          [&](float a, const float* x, float* y, std::size_t count) {
+            chapter2::saxpy(a, x, y, count, grid.blocks, grid.threads_per_block);
+          },
+          data);
+    }
+  }
+}
+
+TEST_CASE("2.1 saxpy rejects a grid of 0 blocks and a block of 0 threads", "[2.1][correctness]") {
+  COURSE_REQUIRE_GPU();
+  const std::size_t n = 1000;
+  const std::vector<float> x = course::random_floats(n, course::grading::seed());
+  const std::vector<float> y = course::random_floats(n, course::grading::seed() + 1);
+  const course::DeviceArray<float> device_x = course::to_device(x);
+  course::DeviceArray<float> device_y = course::to_device(y);
+  {
+    INFO(
+        "saxpy(..., blocks = 0, threads_per_block = 256) must throw std::invalid_argument "
+        "(course::validate_launch does it)");
+    REQUIRE_THROWS_AS(chapter2::saxpy(2.0f, device_x.data(), device_y.data(), n, 0, 256),
+                      std::invalid_argument);
+  }
+  {
+    INFO(
+        "saxpy(..., blocks = 4, threads_per_block = 0) must throw std::invalid_argument "
+        "(course::validate_launch does it)");
+    REQUIRE_THROWS_AS(chapter2::saxpy(2.0f, device_x.data(), device_y.data(), n, 4, 0),
+                      std::invalid_argument);
+  }
+  COURSE_CUDA_CHECK(cudaDeviceSynchronize());
+  INFO(
+      "y changed although both launches were rejected: check the configuration before "
+      "launching");
+  REQUIRE(device_y.to_host() == y);
+}
+
+TEST_CASE("2.1 saxpy reaches the memory bandwidth", "[2.1][speed]") {
+  COURSE_REQUIRE_GPU();
+  const std::size_t n = std::size_t{1} << 26;
+  const auto blocks = static_cast<unsigned>(course::blocks_to_cover(n, 256));
+  const double copy = course::measured_copy_bandwidth();
+  const double kernel = chapter2_grading::measure_saxpy_bandwidth(
+      [&](float a, const float* x, float* y, std::size_t count) {
+        chapter2::saxpy(a, x, y, count, blocks, 256);
+      },
+      n);
+  INFO("device: " << course::describe(course::device_info()) << "; grid: " << blocks
+                  << " blocks of 256 threads");
+  course::grading::require_at_least(
+      "bandwidth as % of a device-to-device copy (" + course::grading::format_rate(kernel) +
+          " of " + course::grading::format_rate(copy) + ")",
+      100.0 * kernel / copy, 60.0, "%",
+      "start at blockIdx.x * blockDim.x + threadIdx.x and step by gridDim.x * blockDim.x, so "
+      "that consecutive threads touch consecutive elements at every step (coalescing); no "
+      "synchronisation and no work on the host inside saxpy");
+}

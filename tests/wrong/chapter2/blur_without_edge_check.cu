@@ -1,7 +1,109 @@
-// STUB: being written.
+// KNOWN-WRONG VARIANT, kept so the graders are proven to catch it (see
+// tests/chapter2/CMakeLists.txt). Everything else is the reference solution; look for WRONG.
+// 2.2 — 2D image kernels: grayscale and box blur.
+//
+// Idea: one thread per output pixel, on a 2D grid laid over the image: thread (x, y) computes
+// pixel (x, y), x being the column and y the row. rgb_to_gray reads its pixel's 3 bytes and writes
+// one; box_blur reads the up to 9 pixels of its 3x3 neighbourhood that lie inside the image and
+// writes their mean, rounded to nearest.
+// Launch shape (2D): blocks of 32 x 8 threads (32 columns by 8 rows) and
+// ceil(width / 32) x ceil(height / 8) blocks, so that the partly filled blocks on the right and
+// bottom edges cover the last columns and rows. The bounds check on both x and y stops their
+// extra threads.
+// Changed from chapter 1: 2D indexing. x comes from the .x fields because threadIdx.x is the
+// fastest-varying index within a warp: the 32 threads of a warp are 32 consecutive columns of one
+// row, so they read and write consecutive bytes (coalesced). With x and y the other way round, a
+// warp would walk down a column, width bytes between neighbours, one memory segment per thread.
+#include <stdexcept>
+#include <string>
+
 #include "chapter2.hpp"
 #include "course/error.hpp"
-namespace chapter2 {
-void rgb_to_gray(const std::uint8_t*, std::uint8_t*, int, int, cudaStream_t) { COURSE_TODO("2.2", "stub"); }
-void box_blur(const std::uint8_t*, std::uint8_t*, int, int, cudaStream_t) { COURSE_TODO("2.2", "stub"); }
+
+namespace {
+
+constexpr unsigned kBlockX = 32;  // a whole warp along a row
+constexpr unsigned kBlockY = 8;   // 256 threads per block
+
+__global__ void rgb_to_gray_kernel(const std::uint8_t* rgb, std::uint8_t* gray, int width,
+                                   int height) {
+  const int x = blockIdx.x * blockDim.x + threadIdx.x;  // column
+  const int y = blockIdx.y * blockDim.y + threadIdx.y;  // row
+  if (x < width && y < height) {
+    // size_t: width * height passes 2^31 for a 50,000 x 50,000 image.
+    const std::size_t i = static_cast<std::size_t>(y) * width + x;
+    const unsigned r = rgb[3 * i];
+    const unsigned g = rgb[3 * i + 1];
+    const unsigned b = rgb[3 * i + 2];
+    // At most (256 * 255 + 128) >> 8 = 255: the weights add up to 256.
+    gray[i] = static_cast<std::uint8_t>((77 * r + 150 * g + 29 * b + 128) >> 8);
+  }
 }
+
+__global__ void box_blur_kernel(const std::uint8_t* input, std::uint8_t* output, int width,
+                                int height) {
+  const int x = blockIdx.x * blockDim.x + threadIdx.x;  // column
+  const int y = blockIdx.y * blockDim.y + threadIdx.y;  // row
+  if (x < width && y < height) {
+    unsigned sum = 0;
+    unsigned count = 0;
+    // WRONG: no edge check: all 9 neighbours are summed and count is always 9. Rows outside the
+    // image are clamped to the first or last row (so the reads stay near the image), but columns
+    // are not checked at all: x - 1 at x = 0 wraps to the last pixel of the row above, x + 1 at
+    // x = width - 1 to the first pixel of the row below, and at (0, 0) and at the last pixel the
+    // read lands one byte outside the image (the grader pads its inputs, so that read stays in
+    // its allocation). Every border pixel breaks the lesson's rule.
+    for (int dy = -1; dy <= 1; ++dy) {
+      const int row = min(max(y + dy, 0), height - 1);
+      for (int dx = -1; dx <= 1; ++dx) {
+        const int column = x + dx;
+        sum += input[static_cast<std::ptrdiff_t>(row) * width + column];
+        ++count;
+      }
+    }
+    output[static_cast<std::size_t>(y) * width + x] =
+        static_cast<std::uint8_t>((sum + count / 2) / count);
+  }
+}
+
+// Throws std::invalid_argument for a negative size; returns false when there are no pixels.
+bool has_pixels(const char* function, int width, int height) {
+  if (width < 0 || height < 0) {
+    throw std::invalid_argument(std::string(function) + ": width and height must be >= 0, got " +
+                                std::to_string(width) + " x " + std::to_string(height));
+  }
+  return width > 0 && height > 0;
+}
+
+// The blocks that cover a width x height image, rounded up in x and in y. gridDim.y is limited to
+// 65,535 blocks (524,280 rows of 8): COURSE_CHECK_LAUNCH reports a taller image.
+dim3 grid_covering(int width, int height, dim3 block) {
+  return dim3((static_cast<unsigned>(width) + block.x - 1) / block.x,
+              (static_cast<unsigned>(height) + block.y - 1) / block.y);
+}
+
+}  // namespace
+
+namespace chapter2 {
+
+void rgb_to_gray(const std::uint8_t* rgb, std::uint8_t* gray, int width, int height,
+                 cudaStream_t stream) {
+  if (!has_pixels("rgb_to_gray", width, height))
+    return;  // an empty image: a grid with 0 blocks in x or y is an invalid launch
+  const dim3 block(kBlockX, kBlockY);
+  rgb_to_gray_kernel<<<grid_covering(width, height, block), block, 0, stream>>>(rgb, gray, width,
+                                                                                height);
+  COURSE_CHECK_LAUNCH();
+}
+
+void box_blur(const std::uint8_t* input, std::uint8_t* output, int width, int height,
+              cudaStream_t stream) {
+  if (!has_pixels("box_blur", width, height))
+    return;
+  const dim3 block(kBlockX, kBlockY);
+  box_blur_kernel<<<grid_covering(width, height, block), block, 0, stream>>>(input, output, width,
+                                                                             height);
+  COURSE_CHECK_LAUNCH();
+}
+
+}  // namespace chapter2
