@@ -26,7 +26,7 @@ done
 
 echo "== compute-sanitizer memcheck on the solutions' correctness graders"
 for chapter in $chapters; do
-  compute-sanitizer --tool memcheck --error-exitcode 99 --print-limit 20 \
+  timeout 240 compute-sanitizer --tool memcheck --error-exitcode 99 --print-limit 20 \
     build/solutions/tests/chapter$chapter/course_ch${chapter}_graders "[correctness]" \
     > "$OUT/memcheck-$chapter.log" 2>&1
   echo "   chapter $chapter: exit $? -- $(grep -E 'ERROR SUMMARY' "$OUT/memcheck-$chapter.log" | tail -n1)"
