@@ -19,8 +19,10 @@ void validate_launch(const LaunchConfig& config, const DeviceInfo& limits) {
   const unsigned grid[3] = {config.grid.x, config.grid.y, config.grid.z};
   const char* axis[3] = {"x", "y", "z"};
   for (int d = 0; d < 3; ++d) {
-    if (block[d] == 0) reject(config, std::string("a block of 0 threads in ") + axis[d]);
-    if (grid[d] == 0) reject(config, std::string("a grid of 0 blocks in ") + axis[d]);
+    if (block[d] == 0)
+      reject(config, std::string("a block of 0 threads in ") + axis[d]);
+    if (grid[d] == 0)
+      reject(config, std::string("a grid of 0 blocks in ") + axis[d]);
     if (block[d] > static_cast<unsigned>(limits.max_block_dim[d])) {
       reject(config, std::to_string(block[d]) + " threads in " + axis[d] + ": " + limits.name +
                          " allows at most " + std::to_string(limits.max_block_dim[d]));
@@ -36,16 +38,19 @@ void validate_launch(const LaunchConfig& config, const DeviceInfo& limits) {
                        " allows at most " + std::to_string(limits.max_threads_per_block));
   }
   if (config.shared_bytes > limits.shared_memory_per_block) {
-    reject(config, std::to_string(config.shared_bytes) + " bytes of shared memory: " +
-                       limits.name + " allows " + std::to_string(limits.shared_memory_per_block) +
+    reject(config, std::to_string(config.shared_bytes) + " bytes of shared memory: " + limits.name +
+                       " allows " + std::to_string(limits.shared_memory_per_block) +
                        " per block without opting in");
   }
 }
 
-void validate_launch(const LaunchConfig& config) { validate_launch(config, device_info()); }
+void validate_launch(const LaunchConfig& config) {
+  validate_launch(config, device_info());
+}
 
 std::size_t blocks_to_cover(std::size_t n, unsigned threads_per_block) {
-  if (threads_per_block == 0) throw std::invalid_argument("blocks_to_cover: 0 threads per block");
+  if (threads_per_block == 0)
+    throw std::invalid_argument("blocks_to_cover: 0 threads per block");
   return (n + threads_per_block - 1) / threads_per_block;
 }
 

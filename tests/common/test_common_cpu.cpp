@@ -169,7 +169,8 @@ TEST_CASE("validate_launch rejects impossible configurations with a clear messag
   limits.name = "Test GPU";
   limits.max_threads_per_block = 1024;
   limits.max_block_dim[0] = 1024, limits.max_block_dim[1] = 1024, limits.max_block_dim[2] = 64;
-  limits.max_grid_dim[0] = 2147483647, limits.max_grid_dim[1] = 65535, limits.max_grid_dim[2] = 65535;
+  limits.max_grid_dim[0] = 2147483647, limits.max_grid_dim[1] = 65535,
+  limits.max_grid_dim[2] = 65535;
   limits.shared_memory_per_block = 48 * 1024;
   course::LaunchConfig config;
   config.grid = dim3(100);
