@@ -79,14 +79,26 @@ function(course_chapter)
   endif()
 endfunction()
 
-function(_course_add_test name executable filter timeout labels serial)
+# _course_add_test(<name> <executable> <filter> <kind> <labels> <serial>): the kind (cpu, gpu,
+# correctness, speed) decides where the test runs (label cpu or gpu) and its time limit.
+function(_course_add_test name executable filter kind labels serial)
+  set(where "gpu")
+  if(kind STREQUAL "cpu")
+    set(where "cpu")
+  endif()
+  set(timeout ${COURSE_CORRECTNESS_TIMEOUT})
+  if(kind STREQUAL "speed")
+    set(timeout ${COURSE_SPEED_TIMEOUT})
+  endif()
+  list(APPEND labels ${kind} ${where})
+  list(REMOVE_DUPLICATES labels)
   add_test(NAME ${name} COMMAND ${executable} "${filter}")
   set_tests_properties(${name} PROPERTIES
     LABELS "${labels}"
     TIMEOUT ${timeout}
     SKIP_REGULAR_EXPRESSION "COURSE-SKIP:"
     ENVIRONMENT "COURSE_NOTE_FILE=${COURSE_NOTES_DIR}/${name}.txt")
-  if(serial OR labels MATCHES "speed")
+  if(serial OR kind STREQUAL "speed")
     # Speed graders, and graders that read device-wide state (free memory), run alone.
     set_tests_properties(${name} PROPERTIES RUN_SERIAL TRUE)
   endif()
@@ -106,18 +118,10 @@ function(course_exercise)
     set(optional "optional")
   endif()
   foreach(kind IN LISTS ARG_TESTS)
-    set(where "gpu")
-    if(kind STREQUAL "cpu")
-      set(where "cpu")
-    endif()
-    set(timeout ${COURSE_CORRECTNESS_TIMEOUT})
-    if(kind STREQUAL "speed")
-      set(timeout ${COURSE_SPEED_TIMEOUT})
-    endif()
     set(name "ch${ARG_ID}-${kind}")
     set(filter "[${ARG_ID}][${kind}]")
-    _course_add_test(${name} course_ch${n}_graders "${filter}" ${timeout}
-      "chapter${n};${kind};${where}" "${ARG_SERIAL}")
+    _course_add_test(${name} course_ch${n}_graders "${filter}" ${kind} "chapter${n}"
+      "${ARG_SERIAL}")
     file(APPEND "${COURSE_MANIFEST}"
       "test\t${n}\t${name}\t${ARG_ID}\t${ARG_TITLE}\t${kind}\t${optional}\n")
 
@@ -126,8 +130,8 @@ function(course_exercise)
       string(REPLACE "." "\\." id_regex "${ARG_ID}")
       string(REPLACE "." "\\." file_regex "chapters/${directory}/${ARG_FILE}")
       set(skeleton_name "selftest.skeleton.${name}")
-      _course_add_test(${skeleton_name} course_ch${n}_graders_skeleton "${filter}" ${timeout}
-        "chapter${n};${kind};${where};skeleton" "${ARG_SERIAL}")
+      _course_add_test(${skeleton_name} course_ch${n}_graders_skeleton "${filter}" ${kind}
+        "chapter${n};skeleton" "${ARG_SERIAL}")
       set_tests_properties(${skeleton_name} PROPERTIES
         PASS_REGULAR_EXPRESSION "TODO\\(${id_regex}\\) at ${file_regex}:[0-9]+")
     endif()
@@ -164,18 +168,10 @@ function(course_wrong_variant)
     set(id ${CMAKE_MATCH_1})
     set(kind ${CMAKE_MATCH_2})
     set(regex "${CMAKE_MATCH_3}")
-    set(where "gpu")
-    if(kind STREQUAL "cpu")
-      set(where "cpu")
-    endif()
-    set(timeout ${COURSE_CORRECTNESS_TIMEOUT})
-    if(kind STREQUAL "speed")
-      set(timeout ${COURSE_SPEED_TIMEOUT})
-    endif()
     set(name "selftest.wrong.${ARG_NAME}.ch${id}-${kind}")
     get_property(serial GLOBAL PROPERTY COURSE_EX${id}_SERIAL)
-    _course_add_test(${name} ${target}_graders "[${id}][${kind}]" ${timeout}
-      "chapter${n};${kind};${where};wrong" "${serial}")
+    _course_add_test(${name} ${target}_graders "[${id}][${kind}]" ${kind} "chapter${n};wrong"
+      "${serial}")
     set_tests_properties(${name} PROPERTIES PASS_REGULAR_EXPRESSION "${regex}")
   endforeach()
 endfunction()
