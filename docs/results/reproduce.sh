@@ -3,12 +3,12 @@
 # sanitizer on the solutions, the chapter benchmarks, and the same suite built against Catch2 2.13.
 # Run from the repository root on a machine with a GPU; logs go to $OUT (default build/results).
 #
-#   OUT=/tmp/results docs/results/reproduce.sh [chapter...]
+#   OUT=/tmp/results docs/results/reproduce.sh [chapter...]    (default: every chapter)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-build/results}
 mkdir -p "$OUT"
-chapters=${*:-1}
+chapters=${*:-$(ls chapters | sed -n "s/^0*\([0-9][0-9]*\)-.*/\1/p")}
 export COURSE_JOBS=${COURSE_JOBS:-16}
 
 nvidia-smi --query-gpu=name,compute_cap,driver_version,clocks.max.sm,clocks.max.mem,memory.total \
