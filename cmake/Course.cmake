@@ -28,13 +28,19 @@ function(_course_exercise_options target)
   target_link_libraries(${target} PUBLIC course::common CUDA::cudart)
 endfunction()
 
-# course_exercise_library(<target> SOURCE_DIR <dir> FILES <file>... [REPLACE <file> WITH <path>])
+# course_exercise_library(<target> SOURCE_DIR <dir> FILES <file>... [REPLACE <file> WITH <path>]
+#                         [SOLUTION_OBJECTS <chapter>])
+# With SOLUTION_OBJECTS, every file except the replaced one comes from the solution's object
+# libraries (compiled once, shared by the solutions library and every known-wrong variant).
 function(course_exercise_library target)
-  cmake_parse_arguments(ARG "" "SOURCE_DIR;REPLACE;WITH" "FILES" ${ARGN})
+  cmake_parse_arguments(ARG "" "SOURCE_DIR;REPLACE;WITH;SOLUTION_OBJECTS" "FILES" ${ARGN})
   set(sources "")
   foreach(file IN LISTS ARG_FILES)
     if(ARG_REPLACE AND file STREQUAL ARG_REPLACE)
       list(APPEND sources "${ARG_WITH}")
+    elseif(ARG_SOLUTION_OBJECTS)
+      string(MAKE_C_IDENTIFIER "${file}" id)
+      list(APPEND sources "$<TARGET_OBJECTS:course_ch${ARG_SOLUTION_OBJECTS}_solution_${id}>")
     else()
       list(APPEND sources "${ARG_SOURCE_DIR}/${file}")
     endif()
@@ -59,10 +65,27 @@ function(course_chapter)
   set_property(GLOBAL PROPERTY COURSE_CH${n}_LIBRARIES "${ARG_LIBRARIES}")
   file(APPEND "${COURSE_MANIFEST}" "chapter\t${n}\t${ARG_TITLE}\n")
 
+  set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${ARG_DIRECTORY}")
+  if(COURSE_EXERCISES STREQUAL "solutions" OR COURSE_SELF_TEST)
+    # Each solution file is compiled once, then shared by the solutions library and every
+    # known-wrong variant of this chapter.
+    foreach(file IN LISTS ARG_SOURCES)
+      string(MAKE_C_IDENTIFIER "${file}" id)
+      add_library(course_ch${n}_solution_${id} OBJECT "${solution_dir}/${file}")
+      target_include_directories(course_ch${n}_solution_${id} PRIVATE "${solution_dir}")
+      _course_exercise_options(course_ch${n}_solution_${id})
+      target_link_libraries(course_ch${n}_solution_${id} PUBLIC ${ARG_LIBRARIES})
+    endforeach()
+  endif()
+
   # The exercises the graders link: the student's or the solutions.
-  course_exercise_library(course_ch${n}_exercises
-    SOURCE_DIR "${PROJECT_SOURCE_DIR}/${COURSE_EXERCISES}/${ARG_DIRECTORY}"
-    FILES ${ARG_SOURCES})
+  if(COURSE_EXERCISES STREQUAL "solutions")
+    course_exercise_library(course_ch${n}_exercises SOURCE_DIR "${solution_dir}"
+      FILES ${ARG_SOURCES} SOLUTION_OBJECTS ${n})
+  else()
+    course_exercise_library(course_ch${n}_exercises
+      SOURCE_DIR "${PROJECT_SOURCE_DIR}/chapters/${ARG_DIRECTORY}" FILES ${ARG_SOURCES})
+  endif()
   target_link_libraries(course_ch${n}_exercises PUBLIC ${ARG_LIBRARIES})
 
   # Graders are compiled once and linked against each set of exercises.
@@ -157,7 +180,8 @@ function(course_wrong_variant)
   course_exercise_library(${target}
     SOURCE_DIR "${PROJECT_SOURCE_DIR}/solutions/${directory}"
     FILES ${sources}
-    REPLACE ${ARG_REPLACE} WITH "${CMAKE_CURRENT_SOURCE_DIR}/${ARG_WITH}")
+    REPLACE ${ARG_REPLACE} WITH "${CMAKE_CURRENT_SOURCE_DIR}/${ARG_WITH}"
+    SOLUTION_OBJECTS ${n})
   target_link_libraries(${target} PUBLIC ${libraries})
   _course_grader_executable(${target}_graders ${n} ${target})
   foreach(expectation IN LISTS ARG_EXPECT)
