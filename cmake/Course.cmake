@@ -161,9 +161,62 @@ function(course_exercise)
   endforeach()
 endfunction()
 
-# course_wrong_variant(CHAPTER <n> NAME <name> REPLACE <file> WITH <path>
+# _course_apply_edits(<solution file> <edit file> <output file>)
+# Writes the solution with the edit file's find/replace blocks applied:
+#   @@@ find
+#   <lines of the solution, which must occur exactly once>
+#   @@@ replace
+#   <what they become>
+#   @@@ end
+# A find text that no longer occurs exactly once stops the configure step, so a variant can never
+# silently drift from the solution it was made from.
+function(_course_apply_edits solution edits output)
+  file(READ "${solution}" text)
+  file(READ "${edits}" script)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${solution}" "${edits}")
+  string(FIND "${script}" "@@@ find\n" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "${edits}: no '@@@ find' block")
+  endif()
+  while(NOT at EQUAL -1)
+    math(EXPR at "${at} + 9")  # past "@@@ find\n"
+    string(SUBSTRING "${script}" ${at} -1 script)
+    string(FIND "${script}" "@@@ replace\n" middle)
+    string(FIND "${script}" "@@@ end\n" end)
+    if(middle EQUAL -1 OR end EQUAL -1 OR end LESS middle)
+      message(FATAL_ERROR "${edits}: a block needs '@@@ replace' and then '@@@ end'")
+    endif()
+    string(SUBSTRING "${script}" 0 ${middle} find)
+    math(EXPR start "${middle} + 12")  # past "@@@ replace\n"
+    math(EXPR length "${end} - ${start}")
+    string(SUBSTRING "${script}" ${start} ${length} replacement)
+    string(FIND "${text}" "${find}" first)
+    string(FIND "${text}" "${find}" last REVERSE)
+    if(first EQUAL -1 OR NOT first EQUAL last)
+      message(FATAL_ERROR "${edits}: this text must occur exactly once in ${solution}, "
+        "but does not (was the solution changed?):\n${find}")
+    endif()
+    string(REPLACE "${find}" "${replacement}" text "${text}")
+    math(EXPR end "${end} + 8")  # past "@@@ end\n"
+    string(SUBSTRING "${script}" ${end} -1 script)
+    string(FIND "${script}" "@@@ find\n" at)
+  endwhile()
+  file(RELATIVE_PATH from_solution "${PROJECT_SOURCE_DIR}" "${solution}")
+  file(RELATIVE_PATH from_edits "${PROJECT_SOURCE_DIR}" "${edits}")
+  set(text "// GENERATED at configure time: a KNOWN-WRONG VARIANT of ${from_solution},\n// made by the edits in ${from_edits}. Change that file, not this one.\n${text}")
+  set(previous "")
+  if(EXISTS "${output}")
+    file(READ "${output}" previous)
+  endif()
+  if(NOT previous STREQUAL text)  # unchanged files keep their timestamps: no rebuild
+    file(WRITE "${output}" "${text}")
+  endif()
+endfunction()
+
+# course_wrong_variant(CHAPTER <n> NAME <name> REPLACE <file> WITH <edit file>
 #                      EXPECT "<id> <kind> <regex>"...)
-# A deliberately wrong version of one exercise file, built with the solutions' other files. Each
+# A deliberately wrong version of one exercise file (the solution with the edits of <edit file>
+# applied, see _course_apply_edits), built with the solutions' other files. Each
 # EXPECT names a grader that must fail on it and a regex its failure message must match, so the
 # variant fails for the right reason (a crash or a build mistake does not count).
 function(course_wrong_variant)
@@ -177,10 +230,13 @@ function(course_wrong_variant)
   get_property(libraries GLOBAL PROPERTY COURSE_CH${n}_LIBRARIES)
   set(target course_ch${n}_wrong_${ARG_NAME})
   string(REPLACE "-" "_" target "${target}")
+  set(generated "${CMAKE_CURRENT_BINARY_DIR}/wrong/${ARG_NAME}/${ARG_REPLACE}")
+  _course_apply_edits("${PROJECT_SOURCE_DIR}/solutions/${directory}/${ARG_REPLACE}"
+    "${CMAKE_CURRENT_SOURCE_DIR}/${ARG_WITH}" "${generated}")
   course_exercise_library(${target}
     SOURCE_DIR "${PROJECT_SOURCE_DIR}/solutions/${directory}"
     FILES ${sources}
-    REPLACE ${ARG_REPLACE} WITH "${CMAKE_CURRENT_SOURCE_DIR}/${ARG_WITH}"
+    REPLACE ${ARG_REPLACE} WITH "${generated}"
     SOLUTION_OBJECTS ${n})
   target_link_libraries(${target} PUBLIC ${libraries})
   _course_grader_executable(${target}_graders ${n} ${target})
