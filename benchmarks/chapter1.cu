@@ -95,7 +95,7 @@ bool check_result(benchmark::State& state, const float* c, const Inputs& in, std
 }
 
 using course::bench::require_gpu;
-using course::bench::set_iteration_time_ms;
+using course::bench::time_gpu_iterations;
 
 // ---- (1) one CPU core -------------------------------------------------------------------------
 
@@ -130,15 +130,8 @@ void BM_gpu_kernel(benchmark::State& state) {
     course::DeviceArray<float> a(in.a);
     course::DeviceArray<float> b(in.b);
     course::DeviceArray<float> c(n);
-    chapter1::vector_add(a, b, c);  // warm-up; throws NotImplemented while it is a TODO
-    COURSE_CUDA_CHECK(cudaDeviceSynchronize());
-    course::GpuTimer timer;
-    for (auto _ : state) {
-      timer.start();
-      chapter1::vector_add(a, b, c);
-      timer.stop();
-      set_iteration_time_ms(state, timer.elapsed_ms());
-    }
+    // The warm-up throws NotImplemented while vector_add is a TODO.
+    time_gpu_iterations(state, [&] { chapter1::vector_add(a, b, c); });
     const std::vector<float> result = c.to_host();
     if (check_result(state, result.data(), in, n)) {
       report(state, n);
@@ -167,14 +160,7 @@ void BM_round_trip_pageable(benchmark::State& state) {
       chapter1::vector_add(a, b, c);
       c.copy_to_host(host_c.data(), host_c.size());
     };
-    round_trip();  // warm-up
-    course::GpuTimer timer;
-    for (auto _ : state) {
-      timer.start();
-      round_trip();
-      timer.stop();
-      set_iteration_time_ms(state, timer.elapsed_ms());
-    }
+    time_gpu_iterations(state, round_trip);
     if (check_result(state, host_c.data(), in, n)) {
       report(state, n);
     }
@@ -207,15 +193,8 @@ void BM_round_trip_pinned(benchmark::State& state) {
       chapter1::vector_add(a.data(), b.data(), c.data(), n, stream.get());
       c.copy_to_host_async(host_c.data(), n, stream.get());
     };
-    round_trip();  // warm-up
-    stream.synchronize();
-    course::GpuTimer timer(stream.get());
-    for (auto _ : state) {
-      timer.start();
-      round_trip();
-      timer.stop();
-      set_iteration_time_ms(state, timer.elapsed_ms());  // waits for the download
-    }
+    // The stop event follows the download on the stream, so each time includes it.
+    time_gpu_iterations(state, round_trip, stream.get());
     stream.synchronize();
     if (check_result(state, host_c.data(), in, n)) {
       report(state, n);
@@ -244,15 +223,7 @@ void BM_thrust_transform(benchmark::State& state) {
       thrust::transform(thrust::cuda::par_nosync.on(stream.get()), a.begin(), a.end(), b.begin(),
                         c.begin(), thrust::plus<float>());
     };
-    add();  // warm-up
-    stream.synchronize();
-    course::GpuTimer timer(stream.get());
-    for (auto _ : state) {
-      timer.start();
-      add();
-      timer.stop();
-      set_iteration_time_ms(state, timer.elapsed_ms());
-    }
+    time_gpu_iterations(state, add, stream.get());
     stream.synchronize();
     std::vector<float> result(n);
     thrust::copy(c.begin(), c.end(), result.begin());

@@ -29,7 +29,6 @@
 namespace {
 
 using course::bench::require_gpu;
-using course::bench::set_iteration_time_ms;
 
 constexpr float kA = 2.5f;
 
@@ -39,20 +38,12 @@ void report_bytes(benchmark::State& state, std::int64_t bytes_per_iteration, std
   state.SetItemsProcessed(iterations * items);
 }
 
-/// Runs `launch` once per iteration between two events. Errors (a TODO, a CUDA error) end the
-/// benchmark with the message instead of a rate.
+/// Times `launch` with events; errors (a TODO, a CUDA error) end the benchmark with the message
+/// instead of a rate.
 template <typename Launch>
 void time_on_gpu(benchmark::State& state, Launch launch) {
   try {
-    launch();  // warm-up, and the first chance to throw
-    COURSE_CUDA_CHECK(cudaDeviceSynchronize());
-    course::GpuTimer timer;
-    for (auto _ : state) {
-      timer.start();
-      launch();
-      timer.stop();
-      set_iteration_time_ms(state, timer.elapsed_ms());
-    }
+    course::bench::time_gpu_iterations(state, launch);
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
   }
