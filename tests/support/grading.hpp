@@ -15,8 +15,23 @@ namespace course::grading {
 /// the scoreboard. Lines start with a keyword: SKIP, FIGURE or FAIL.
 void note(const std::string& line);
 
-/// Prints the skip marker CTest looks for and notes the reason.
+/// Prints the skip marker CTest looks for, notes the reason and counts the skip: a grader process
+/// that skipped anything and failed nothing exits with 4 ("not graded"), never 0.
 void announce_skip(const std::string& reason);
+
+/// True when $COURSE_REQUIRE_GPU is 1 (`./course grade --require-gpu`, or a lab's CI): a grader
+/// that cannot reach a GPU then fails instead of reporting "not graded".
+bool gpu_required();
+
+/// The message a skip carries, "COURSE-SKIP: not graded, <reason>". Catch2 2 has no SKIP: there
+/// a skip is an explicit FAIL with this message, which the listener and main() recognise.
+std::string skip_message(const std::string& reason);
+
+/// Called by main() around the Catch2 session: resets this test's note file (so notes never
+/// accumulate across runs) and turns the session's status into the process's exit code: 0 only
+/// when something passed and nothing failed or was skipped; 4 when the only problems were skips.
+void start_run();
+int finish_run(int catch_status);
 
 /// The seed for this grader's random data: $COURSE_SEED, or a fixed default. Graders print it
 /// on failure (Catch2 INFO) so any failure can be replayed with COURSE_SEED=<seed>.
@@ -38,17 +53,20 @@ std::string format_rate(double bytes_per_second);
 }  // namespace course::grading
 
 #if COURSE_CATCH_VERSION == 3
-#define COURSE_SKIP_NOW(reason) SKIP(reason)
+#define COURSE_SKIP_NOW(reason) SKIP(::course::grading::skip_message(reason))
 #else
-#define COURSE_SKIP_NOW(reason) return
+#define COURSE_SKIP_NOW(reason) FAIL(::course::grading::skip_message(reason))
 #endif
 
-/// First line of every GPU grader: without a usable GPU the test reports Skipped with the reason.
-#define COURSE_REQUIRE_GPU()                                                 \
-  do {                                                                       \
-    if (!::course::gpu_available()) {                                        \
-      const std::string course_reason_ = ::course::gpu_unavailable_reason(); \
-      ::course::grading::announce_skip(course_reason_);                      \
-      COURSE_SKIP_NOW(course_reason_);                                       \
-    }                                                                        \
+/// First line of every GPU grader. Without a usable GPU the test is not graded: CTest shows it as
+/// Skipped, the process exits with 4, and with $COURSE_REQUIRE_GPU=1 it fails instead.
+#define COURSE_REQUIRE_GPU()                                                          \
+  do {                                                                                \
+    if (!::course::gpu_available()) {                                                 \
+      const std::string course_reason_ = "no GPU: " + ::course::gpu_unavailable_reason(); \
+      if (::course::grading::gpu_required())                                          \
+        FAIL(course_reason_ + " (COURSE_REQUIRE_GPU=1: a GPU grader that cannot run fails)"); \
+      ::course::grading::announce_skip(course_reason_);                               \
+      COURSE_SKIP_NOW(course_reason_);                                                \
+    }                                                                                 \
   } while (false)

@@ -1,0 +1,277 @@
+# The structure check: runs at configure time on every machine, like rustlings' `dev check`, so
+# that a chapter cannot drift from its declaration. Every violation is listed at once, each with
+# the file to fix, and stops the configure step.
+#
+# Always (the student's build too): the chapter's directory, every declared file and grader exist.
+# In the project's own check (COURSE_SELF_TEST, where solutions/ exists), also:
+#   - chapters/NN and solutions/NN hold the same source files;
+#   - files that are not an exercise's file (interface headers) are identical in both;
+#   - each exercise's skeleton has its COURSE_TODO("<id>" and its solution has none;
+#   - each exercise has at least one known-wrong variant, and each variant replaces a declared file;
+#   - the lesson has a row and an "Exercise <id>" heading with the declared title for each
+#     exercise, and README.md's chapter table links the lesson with the chapter's title;
+#   - common/ defines none of the functions the chapter's interface headers declare (the library
+#     never holds an exercise's answer).
+
+set(_COURSE_SOURCE_GLOBS *.cu *.cuh *.cpp *.hpp *.h)
+
+# _course_problem(<list var> <text>...): appends one problem, its text parts joined.
+function(_course_problem var)
+  string(CONCAT text ${ARGN})
+  list(APPEND ${var} "${text}")
+  set(${var} "${${var}}" PARENT_SCOPE)
+endfunction()
+
+function(_course_relative out path)
+  file(RELATIVE_PATH relative "${PROJECT_SOURCE_DIR}" "${path}")
+  set(${out} "${relative}" PARENT_SCOPE)
+endfunction()
+
+function(_course_source_files out directory)
+  set(files "")
+  foreach(glob IN LISTS _COURSE_SOURCE_GLOBS)
+    file(GLOB found CONFIGURE_DEPENDS RELATIVE "${directory}" "${directory}/${glob}")
+    list(APPEND files ${found})
+  endforeach()
+  list(SORT files)
+  set(${out} "${files}" PARENT_SCOPE)
+endfunction()
+
+# course_check_chapter(<declaration prefix> <tests dir>)
+function(course_check_chapter prefix tests_dir)
+  set(n ${${prefix}_NUMBER})
+  set(directory ${${prefix}_DIRECTORY})
+  set(student_dir "${PROJECT_SOURCE_DIR}/chapters/${directory}")
+  set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${directory}")
+  set(problems "")
+
+  if(NOT IS_DIRECTORY "${student_dir}")
+    message(FATAL_ERROR "chapter ${n}: chapters/${directory} does not exist (declared in "
+      "tests/chapter${n}/exercises.txt)")
+  endif()
+  set(exercise_files "")
+  foreach(id IN LISTS ${prefix}_EXERCISES)
+    _course_id(c "${id}")
+    set(file "${${prefix}_EX_${c}_FILE}")
+    list(APPEND exercise_files "${file}")
+    if(NOT EXISTS "${student_dir}/${file}")
+      _course_problem(problems "chapters/${directory}/${file}: missing (the file of exercise ${id})")
+    endif()
+    foreach(grader IN LISTS ${prefix}_EX_${c}_GRADERS)
+      if(NOT EXISTS "${tests_dir}/${grader}")
+        _course_problem(problems "tests/chapter${n}/${grader}: missing (a grader of exercise ${id})")
+      endif()
+    endforeach()
+  endforeach()
+  foreach(support IN LISTS ${prefix}_SUPPORT)
+    if(NOT EXISTS "${tests_dir}/${support}")
+      _course_problem(problems "tests/chapter${n}/${support}: missing (the chapter's grader support)")
+    endif()
+  endforeach()
+
+  if(COURSE_SELF_TEST)
+    _course_check_sources(${prefix} "${exercise_files}" problems)
+    _course_check_todos(${prefix} problems)
+    _course_check_variants(${prefix} problems)
+    _course_check_lesson(${prefix} problems)
+    #_course_check_common(${prefix} "${exercise_files}" problems)
+  endif()
+
+  if(problems)
+    list(LENGTH problems count)
+    string(REPLACE ";" "\n  - " text "${problems}")
+    message(FATAL_ERROR "The structure check found ${count} problem(s) in chapter ${n}:\n  - ${text}\n"
+      "(cmake/CourseCheck.cmake says what is checked; CONTRIBUTING.md how a chapter is laid out.)")
+  endif()
+endfunction()
+
+# Same source files on both sides; interface files byte-identical; nothing undeclared.
+function(_course_check_sources prefix exercise_files problems_var)
+  set(problems "${${problems_var}}")
+  set(directory ${${prefix}_DIRECTORY})
+  set(student_dir "${PROJECT_SOURCE_DIR}/chapters/${directory}")
+  set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${directory}")
+  if(NOT IS_DIRECTORY "${solution_dir}")
+    _course_problem(problems "solutions/${directory}: missing (the reference solutions of chapters/${directory})")
+    set(${problems_var} "${problems}" PARENT_SCOPE)
+    return()
+  endif()
+  _course_source_files(student_files "${student_dir}")
+  _course_source_files(solution_files "${solution_dir}")
+  foreach(file IN LISTS student_files)
+    if(NOT file IN_LIST solution_files)
+      _course_problem(problems "solutions/${directory}/${file}: missing (chapters/${directory}/${file} "
+        "has no reference solution; solutions/ mirrors chapters/ file for file)")
+    endif()
+  endforeach()
+  foreach(file IN LISTS solution_files)
+    if(NOT file IN_LIST student_files)
+      _course_problem(problems "chapters/${directory}/${file}: missing (solutions/${directory}/${file} "
+        "has no skeleton; solutions/ mirrors chapters/ file for file)")
+    elseif(NOT file IN_LIST exercise_files)
+      if(file MATCHES "\\.(cu|cpp)$")
+        _course_problem(problems "chapters/${directory}/${file}: not the file of any exercise in "
+          "tests/chapter${${prefix}_NUMBER}/exercises.txt (declare it, or remove it)")
+      endif()
+      file(SHA256 "${student_dir}/${file}" student_hash)
+      file(SHA256 "${solution_dir}/${file}" solution_hash)
+      if(NOT student_hash STREQUAL solution_hash)
+        _course_problem(problems "solutions/${directory}/${file}: differs from chapters/${directory}/${file} "
+          "(an interface file must be identical in both: the graders compile against one copy and "
+          "link code compiled against the other)")
+      endif()
+    endif()
+  endforeach()
+  set(${problems_var} "${problems}" PARENT_SCOPE)
+endfunction()
+
+# Each skeleton names its TODO; no solution has one.
+function(_course_check_todos prefix problems_var)
+  set(problems "${${problems_var}}")
+  set(directory ${${prefix}_DIRECTORY})
+  foreach(id IN LISTS ${prefix}_EXERCISES)
+    _course_id(c "${id}")
+    set(file "${${prefix}_EX_${c}_FILE}")
+    set(skeleton "${PROJECT_SOURCE_DIR}/chapters/${directory}/${file}")
+    set(solution "${PROJECT_SOURCE_DIR}/solutions/${directory}/${file}")
+    if(EXISTS "${skeleton}")
+      file(READ "${skeleton}" text)
+      string(FIND "${text}" "COURSE_TODO(\"${id}\"" at)
+      if(at EQUAL -1)
+        _course_problem(problems "chapters/${directory}/${file}: no COURSE_TODO(\"${id}\", ...) "
+          "(an untouched skeleton must fail its graders naming its TODO)")
+      endif()
+    endif()
+    if(EXISTS "${solution}")
+      file(READ "${solution}" text)
+      string(FIND "${text}" "COURSE_TODO(" at)
+      if(NOT at EQUAL -1)
+        _course_problem(problems "solutions/${directory}/${file}: contains a COURSE_TODO (a reference "
+          "solution is complete)")
+      endif()
+    endif()
+  endforeach()
+  set(${problems_var} "${problems}" PARENT_SCOPE)
+endfunction()
+
+# Each exercise has a known-wrong variant; each variant replaces a declared exercise file and
+# expects declared tests.
+function(_course_check_variants prefix problems_var)
+  set(problems "${${problems_var}}")
+  set(n ${${prefix}_NUMBER})
+  set(caught "")
+  set(files "")
+  foreach(id IN LISTS ${prefix}_EXERCISES)
+    _course_id(c "${id}")
+    list(APPEND files "${${prefix}_EX_${c}_FILE}")
+  endforeach()
+  foreach(variant IN LISTS ${prefix}_WRONG_VARIANTS)
+    _course_relative(where "${variant}")
+    course_read_wrong_variant("${variant}" WV)
+    if(NOT WV_FILE IN_LIST files)
+      _course_problem(problems "${where}: replaces '${WV_FILE}', which is not an exercise file of "
+        "chapter ${n}")
+    endif()
+    foreach(expectation IN LISTS WV_EXPECT)
+      string(REGEX MATCH "^([0-9.]+) ([a-z]+) " matched "${expectation}")
+      set(id "${CMAKE_MATCH_1}")
+      set(kind "${CMAKE_MATCH_2}")
+      _course_id(c "${id}")
+      if(NOT id IN_LIST ${prefix}_EXERCISES)
+        _course_problem(problems "${where}: expects exercise ${id}, which chapter ${n} does not declare")
+      elseif(NOT kind IN_LIST ${prefix}_EX_${c}_TESTS)
+        _course_problem(problems "${where}: expects test '${kind}' of ${id}, which has only: "
+          "${${prefix}_EX_${c}_TESTS}")
+      else()
+        list(APPEND caught "${id}")
+      endif()
+    endforeach()
+  endforeach()
+  foreach(id IN LISTS ${prefix}_EXERCISES)
+    if(NOT id IN_LIST caught)
+      _course_problem(problems "tests/chapter${n}/wrong/: no known-wrong variant expects exercise ${id} "
+        "(every exercise needs at least one: CONTRIBUTING.md)")
+    endif()
+  endforeach()
+  set(${problems_var} "${problems}" PARENT_SCOPE)
+endfunction()
+
+# The lesson's table and headings, and README.md's chapter table, agree with the declaration.
+function(_course_check_lesson prefix problems_var)
+  set(problems "${${problems_var}}")
+  set(n ${${prefix}_NUMBER})
+  set(directory ${${prefix}_DIRECTORY})
+  set(lesson "${PROJECT_SOURCE_DIR}/chapters/${directory}/README.md")
+  if(NOT EXISTS "${lesson}")
+    _course_problem(problems "chapters/${directory}/README.md: missing (the chapter's lesson)")
+    set(${problems_var} "${problems}" PARENT_SCOPE)
+    return()
+  endif()
+  file(READ "${lesson}" text)
+  string(TOLOWER "${text}" lower_text)
+  foreach(id IN LISTS ${prefix}_EXERCISES)
+    _course_id(c "${id}")
+    set(file "${${prefix}_EX_${c}_FILE}")
+    string(REPLACE "." "\\." id_regex "${id}")
+    string(REPLACE "." "\\." file_regex "${file}")
+    if(NOT text MATCHES "\n\\| ${id_regex}( \\(optional\\))? \\| `${file_regex}` \\|")
+      _course_problem(problems "chapters/${directory}/README.md: the exercise table has no row "
+        "'| ${id} | `${file}` | ...'")
+    endif()
+    string(TOLOWER "${${prefix}_EX_${c}_TITLE}" title)
+    set(optional "")
+    if(${prefix}_EX_${c}_OPTIONAL STREQUAL "yes")
+      set(optional " (optional)")
+    endif()
+    string(FIND "${lower_text}" "\n## exercise ${id}${optional}: ${title}\n" at)
+    if(at EQUAL -1)
+      _course_problem(problems "chapters/${directory}/README.md: no heading "
+        "'## Exercise ${id}${optional}: ${${prefix}_EX_${c}_TITLE}' (the declared title; "
+        "letter case aside)")
+    endif()
+  endforeach()
+  file(READ "${PROJECT_SOURCE_DIR}/README.md" readme)
+  string(FIND "${readme}" "[${${prefix}_TITLE}](chapters/${directory}/README.md)" at)
+  if(at EQUAL -1)
+    _course_problem(problems "README.md: the chapter table has no link "
+      "'[${${prefix}_TITLE}](chapters/${directory}/README.md)'")
+  endif()
+  string(FIND "${text}" "# Chapter ${n}: ${${prefix}_TITLE} {#chapter${n}}" at)
+  if(at EQUAL -1)
+    _course_problem(problems "chapters/${directory}/README.md: the first heading must be "
+      "'# Chapter ${n}: ${${prefix}_TITLE} {#chapter${n}}'")
+  endif()
+  set(${problems_var} "${problems}" PARENT_SCOPE)
+endfunction()
+
+# common/ defines none of the functions that the chapter's interface headers declare.
+function(_course_check_common prefix exercise_files problems_var)
+  set(problems "${${problems_var}}")
+  set(directory ${${prefix}_DIRECTORY})
+  set(student_dir "${PROJECT_SOURCE_DIR}/chapters/${directory}")
+  file(GLOB headers "${student_dir}/*.hpp")
+  set(names "")
+  foreach(header IN LISTS headers)
+    file(STRINGS "${header}" lines)
+    foreach(line IN LISTS lines)
+      # A declaration at namespace scope: "<type> name(" at the start of a line.
+      if(line MATCHES "^[A-Za-z_][A-Za-z0-9_:<>, ]*[ *&]([a-z_][a-z0-9_]*)\\(")
+        list(APPEND names "${CMAKE_MATCH_1}")
+      endif()
+    endforeach()
+  endforeach()
+  list(REMOVE_DUPLICATES names)
+  file(GLOB_RECURSE library_files "${PROJECT_SOURCE_DIR}/common/*.hpp"
+    "${PROJECT_SOURCE_DIR}/common/*.cpp" "${PROJECT_SOURCE_DIR}/common/*.cu")
+  foreach(library_file IN LISTS library_files)
+    file(READ "${library_file}" text)
+    foreach(name IN LISTS names)
+      if(text MATCHES "${name}\\(")
+        _course_relative(where "${library_file}")
+        _course_problem(problems "${where}: mentions ${name}(), which chapter ${${prefix}_NUMBER}'s "
+          "interface declares for the student to write (common/ never holds an exercise's answer)")
+      endif()
+    endforeach()
+  endforeach()
+  set(${problems_var} "${problems}" PARENT_SCOPE)
+endfunction()
