@@ -1,0 +1,832 @@
+"""The course command: grade your chapters, run the project's own suite, set up, build the docs.
+
+Run it as ./course (the shell script at the top of the repository starts this file). Python 3.8+,
+standard library only. Everything the scoreboard shows comes from machine formats: the chapter
+declarations (tests/chapter<N>/exercises.txt), CTest's JUnit output, and the graders' note files
+(<build>/course-notes/<test>.txt, one "FIGURE:", "FAIL:" or "SKIP:" line each).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from typing import Dict, List, Optional, Tuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+KINDS = ("cpu", "gpu", "correctness", "speed")
+CHAPTER_KEYS = ("chapter", "directory", "title", "support", "libraries")
+EXERCISE_KEYS = ("exercise", "title", "file", "graders", "tests", "needs", "optional", "serial",
+                 "points", "hint")
+
+
+class CourseError(Exception):
+    """A problem the user can fix; printed without a traceback, exit code 2."""
+
+
+# ---- output --------------------------------------------------------------------------------------
+
+
+class Style:
+    def __init__(self, stream) -> None:
+        on = stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        self.bold = "\033[1m" if on else ""
+        self.red = "\033[31m" if on else ""
+        self.green = "\033[32m" if on else ""
+        self.yellow = "\033[33m" if on else ""
+        self.dim = "\033[2m" if on else ""
+        self.reset = "\033[0m" if on else ""
+        self.tty = on
+
+
+STYLE = Style(sys.stdout)
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+# ---- declarations --------------------------------------------------------------------------------
+
+
+class Exercise:
+    def __init__(self, chapter: "Chapter", ident: str, line: str) -> None:
+        self.chapter = chapter
+        self.id = ident
+        self.where = line
+        self.title = ""
+        self.file = ""
+        self.graders: List[str] = []
+        self.tests: List[str] = []
+        self.needs: List[str] = []
+        self.optional = False
+        self.serial = False
+        self.points = 0
+        self.hints: List[str] = []
+
+    @property
+    def target(self) -> str:
+        return "course_grade_" + self.id.replace(".", "_")
+
+    @property
+    def source(self) -> str:
+        return "chapters/%s/%s" % (self.chapter.directory, self.file)
+
+    def test_names(self) -> List[str]:
+        return ["ch%s-%s" % (self.id, kind) for kind in self.tests]
+
+
+class Chapter:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.number = 0
+        self.directory = ""
+        self.title = ""
+        self.exercises: List[Exercise] = []
+
+
+def read_declaration(path: str) -> Chapter:
+    """Reads tests/chapter<N>/exercises.txt; the same rules as cmake/CourseDeclaration.cmake."""
+    chapter = Chapter(path)
+    fields: Dict[str, str] = {}
+    current: Optional[Exercise] = None
+    relative = os.path.relpath(path, ROOT)
+    with open(path, encoding="utf-8") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            where = "%s:%d" % (relative, number)
+            match = re.match(r"^([a-z]+):[ \t]*(.*)$", line)
+            if not match:
+                raise CourseError("%s: expected 'key: value', found '%s'" % (where, line))
+            key, value = match.group(1), match.group(2)
+            if key == "exercise":
+                current = Exercise(chapter, value, where)
+                chapter.exercises.append(current)
+            elif current is None:
+                if key not in CHAPTER_KEYS:
+                    raise CourseError("%s: '%s' is not a chapter field" % (where, key))
+                fields[key] = value
+            else:
+                if key not in EXERCISE_KEYS:
+                    raise CourseError("%s: '%s' is not an exercise field" % (where, key))
+                if key == "title":
+                    current.title = value
+                elif key == "file":
+                    current.file = value
+                elif key == "graders":
+                    current.graders = value.split()
+                elif key == "tests":
+                    current.tests = value.split()
+                elif key == "needs":
+                    current.needs = value.split()
+                elif key == "optional":
+                    current.optional = value == "yes"
+                elif key == "serial":
+                    current.serial = value == "yes"
+                elif key == "points":
+                    current.points = int(value) if value.isdigit() else 0
+                elif key == "hint":
+                    current.hints.append(value)
+    try:
+        chapter.number = int(fields["chapter"])
+        chapter.directory = fields["directory"]
+        chapter.title = fields["title"]
+    except (KeyError, ValueError):
+        raise CourseError("%s: needs 'chapter:', 'directory:' and 'title:' fields" % relative)
+    return chapter
+
+
+def read_chapters(root: str = ROOT) -> List[Chapter]:
+    tests = os.path.join(root, "tests")
+    chapters = []
+    for name in os.listdir(tests):
+        path = os.path.join(tests, name, "exercises.txt")
+        if re.match(r"^chapter[0-9]+$", name) and os.path.isfile(path):
+            chapters.append(read_declaration(path))
+    chapters.sort(key=lambda chapter: chapter.number)
+    return chapters
+
+
+def select_exercises(chapters: List[Chapter], wanted: List[str]) -> Tuple[List[Exercise], bool]:
+    """Exercises for the command line's chapter numbers and exercise ids (all when empty). The
+    second value is True when exercises were named one by one (then every one of them counts)."""
+    if not wanted:
+        return [e for c in chapters for e in c.exercises], False
+    by_chapter = {str(c.number): c for c in chapters}
+    by_id = {e.id: e for c in chapters for e in c.exercises}
+    chosen: List[Exercise] = []
+    named = False
+    for item in wanted:
+        if item in by_chapter:
+            chosen.extend(by_chapter[item].exercises)
+        elif item in by_id:
+            chosen.append(by_id[item])
+            named = True
+        else:
+            listing = "; ".join(
+                "chapter %d (%s): %s" % (c.number, c.title, " ".join(e.id for e in c.exercises))
+                for c in chapters)
+            kind = "exercise" if "." in item else "chapter"
+            raise CourseError("there is no %s %s. What exists: %s" % (kind, item, listing))
+    unique: List[Exercise] = []
+    for exercise in chosen:
+        if exercise not in unique:
+            unique.append(exercise)
+    return unique, named
+
+
+# ---- tools and dependencies ----------------------------------------------------------------------
+
+
+def find_toolchain() -> None:
+    if not shutil.which("nvcc") and os.access("/usr/local/cuda/bin/nvcc", os.X_OK):
+        os.environ["PATH"] = "/usr/local/cuda/bin" + os.pathsep + os.environ.get("PATH", "")
+    if not shutil.which("nvcc"):
+        raise CourseError("nvcc not found: install the CUDA Toolkit "
+                          "(https://developer.nvidia.com/cuda-downloads) or put its bin/ on PATH")
+    if not shutil.which("cmake"):
+        raise CourseError("cmake not found: install CMake 3.25 or newer "
+                          "(apt install cmake, or pip install cmake)")
+    version = cmake_version()
+    if version < (3, 25):
+        raise CourseError("CMake %d.%d is too old: the course needs 3.25 or newer "
+                          "(pip install cmake gives a current one)" % version)
+
+
+def cmake_version() -> Tuple[int, int]:
+    output = subprocess.run(["cmake", "--version"], stdout=subprocess.PIPE,
+                            universal_newlines=True, check=False).stdout
+    match = re.search(r"(\d+)\.(\d+)", output)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+PACKAGES = {"catch2": "catch2", "benchmark": "libbenchmark-dev", "doxygen": "doxygen"}
+WHAT_FOR = {"catch2": "the graders", "benchmark": "the benchmark programs",
+            "doxygen": "the HTML documentation"}
+
+
+def probe_dependencies() -> List[str]:
+    """The dependencies CMake cannot find now (CMAKE_PREFIX_PATH included): a fresh probe every
+    time, so that an install made a minute ago is seen."""
+    with tempfile.TemporaryDirectory(prefix="course-probe-") as scratch:
+        result = os.path.join(scratch, "result.txt")
+        run = subprocess.run(
+            ["cmake", "-S", os.path.join(ROOT, "cmake", "probe"), "-B", os.path.join(scratch, "b"),
+             "-DCOURSE_PROBE_OUT=" + result],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        if run.returncode != 0 or not os.path.exists(result):
+            raise CourseError("the dependency probe (cmake/probe) failed:\n" + run.stdout[-2000:])
+        with open(result, encoding="utf-8") as handle:
+            return [line.split()[0] for line in handle if line.split()[1:] == ["missing"]]
+
+
+def can_use_apt() -> bool:
+    if not shutil.which("apt-get"):
+        return False
+    if os.geteuid() == 0:
+        return True
+    return bool(shutil.which("sudo")) and subprocess.run(
+        ["sudo", "-n", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def apt_install(packages: List[str]) -> bool:
+    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    environment = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    command = prefix + ["apt-get", "install", "-y", "--no-install-recommends"] + packages
+    say("course: $ " + " ".join(command))
+    if subprocess.run(command, env=environment).returncode == 0:
+        return True
+    say("course: that failed; refreshing the package lists (apt-get update) and trying again")
+    subprocess.run(prefix + ["apt-get", "update"], env=environment)
+    return subprocess.run(command, env=environment).returncode == 0
+
+
+def ensure_dependencies(required: List[str], wanted: List[str]) -> None:
+    """Installs what `required` (the command cannot work without) and `wanted` (nice to have)
+    lack, with apt when allowed, saying so first and showing apt's own progress."""
+    missing = [name for name in probe_dependencies() if name in required + wanted]
+    if not missing:
+        return
+    for name in missing:
+        say("course: %s (for %s) is missing" % (name, WHAT_FOR[name]))
+    if can_use_apt() and os.environ.get("COURSE_NO_INSTALL") != "1":
+        packages = [PACKAGES[name] for name in missing]
+        if "doxygen" in missing and os.path.isdir("/usr/share/doxygen-awesome-css") is False:
+            packages.append("doxygen-awesome-css")
+        say("course: installing it with apt (set COURSE_NO_INSTALL=1 to never install)")
+        if not apt_install(packages):
+            say("course: apt could not install %s" % " ".join(packages))
+        missing = [name for name in probe_dependencies() if name in required + wanted]
+    fatal = [name for name in missing if name in required]
+    for name in missing:
+        advice = "install it (Debian/Ubuntu: sudo apt install %s), or point CMAKE_PREFIX_PATH at " \
+                 "an installation" % PACKAGES[name]
+        if name in fatal:
+            say("%scourse: missing %s: %s%s" % (STYLE.red, name, advice, STYLE.reset))
+        else:
+            say("%scourse: %s not found (%s); continuing without %s%s" %
+                (STYLE.yellow, name, advice, WHAT_FOR[name], STYLE.reset))
+    if fatal:
+        raise CourseError("cannot continue without " + " and ".join(fatal))
+
+
+# ---- building ------------------------------------------------------------------------------------
+
+
+def jobs() -> int:
+    value = os.environ.get("COURSE_JOBS", "")
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise CourseError("COURSE_JOBS must be a whole number >= 1, not '%s'" % value)
+        return int(value)
+    return os.cpu_count() or 2
+
+
+class Log:
+    """The command's log file; with --verbose everything also goes to the screen."""
+
+    def __init__(self, path: str, verbose: bool) -> None:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self.path = path
+        self.verbose = verbose
+        self.handle = open(path, "w", encoding="utf-8")
+        self.status_shown = False
+
+    def write(self, text: str) -> None:
+        self.handle.write(text)
+        self.handle.flush()
+        if self.verbose:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    def status(self, text: str) -> None:
+        """A progress line that rewrites itself on a terminal."""
+        if self.verbose:
+            return
+        if STYLE.tty:
+            sys.stdout.write("\r\033[K" + text)
+            sys.stdout.flush()
+            self.status_shown = True
+
+    def end_status(self) -> None:
+        if self.status_shown:
+            sys.stdout.write("\r\033[K")
+            sys.stdout.flush()
+            self.status_shown = False
+
+    def run(self, command: List[str], what: str, cwd: str = ROOT,
+            environment: Optional[Dict[str, str]] = None) -> Tuple[int, str]:
+        """Runs `command`, keeping its output in the log (and returning it), with a progress line
+        from Ninja's or Make's [n/m] counters."""
+        self.write("\n$ %s\n" % " ".join(command))
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, universal_newlines=True,
+                                   env=environment, errors="replace")
+        lines: List[str] = []
+        started = time.time()
+        self.status("course: %s ..." % what)
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            self.write(line)
+            counter = re.match(r"^\[\s*(\d+)/(\d+)\]", line) or re.match(r"^\[\s*(\d+)%\]", line)
+            if counter:
+                done = "/".join(counter.groups()) if counter.lastindex == 2 else counter.group(1) + "%"
+                self.status("course: %s [%s] %ds" % (what, done, time.time() - started))
+        status = process.wait()
+        self.end_status()
+        return status, "".join(lines)
+
+
+def generator_arguments(build: str) -> List[str]:
+    if os.path.exists(os.path.join(build, "CMakeCache.txt")):
+        return []
+    if shutil.which("ninja") and not os.environ.get("CMAKE_GENERATOR"):
+        return ["-G", "Ninja"]
+    return []
+
+
+def configure(preset: str, log: Log, extra: Optional[List[str]] = None) -> str:
+    build = os.path.join(ROOT, "build", preset)
+    command = ["cmake", "--preset", preset] + generator_arguments(build) + (extra or [])
+    status, output = log.run(command, "configuring the %s build" % preset)
+    if status != 0:
+        raise CourseError("configuring the %s build failed:\n%s\n(full log: %s)" %
+                          (preset, tail_of(output, 40), log.path))
+    return build
+
+
+def tail_of(text: str, lines: int) -> str:
+    return "\n".join("  " + line for line in text.rstrip().splitlines()[-lines:])
+
+
+def keep_going_arguments(build: str) -> List[str]:
+    if os.path.exists(os.path.join(build, "build.ninja")):
+        return ["--", "-k", "0"]
+    return ["--", "-k"]
+
+
+def existing_targets(build: str) -> Optional[List[str]]:
+    """The targets of a Ninja build (None for other generators: then everything is tried)."""
+    if not os.path.exists(os.path.join(build, "build.ninja")):
+        return None
+    run = subprocess.run(["ninja", "-C", build, "-t", "targets", "all"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, universal_newlines=True)
+    return [line.split(":")[0] for line in run.stdout.splitlines()]
+
+
+COMPILER_ERROR = [
+    # nvcc (EDG front end): file(line): error: message
+    re.compile(r"^(?P<file>[^\s(][^(]*)\((?P<line>\d+)\): (?:catastrophic )?error\b[^:]*: (?P<message>.*)$"),
+    # g++ / clang: file:line:column: error: message
+    re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:\d+:)? (?:fatal )?error: (?P<message>.*)$"),
+]
+LINKER_ERROR = re.compile(r"undefined reference to [`'](?P<symbol>[^']*)'")
+
+
+def first_error(output: str) -> Optional[Tuple[str, str]]:
+    """(the file relative to the repository, "file:line: message") of the first compiler error,
+    or (None, "...") for a link error."""
+    for line in output.splitlines():
+        for pattern in COMPILER_ERROR:
+            match = pattern.match(line.strip())
+            if match:
+                path = match.group("file")
+                relative = os.path.relpath(os.path.realpath(path), ROOT) if os.path.isabs(path) \
+                    else path
+                return relative, "%s:%s: %s" % (relative, match.group("line"),
+                                                match.group("message").strip())
+    for line in output.splitlines():
+        match = LINKER_ERROR.search(line)
+        if match:
+            return "", "does not link: undefined reference to %s" % match.group("symbol")
+    return None
+
+
+def build_graders(build: str, exercises: List[Exercise], log: Log,
+                  extra_targets: List[str]) -> Dict[str, str]:
+    """Builds each exercise's grader. Returns {exercise id: why it could not be built}."""
+    targets = [e.target for e in exercises]
+    known = existing_targets(build)
+    if known is not None:
+        extra_targets = [t for t in extra_targets if t in known]
+    status, _ = log.run(["cmake", "--build", build, "-j", str(jobs()), "--target"] + targets +
+                        extra_targets + keep_going_arguments(build), "building the graders")
+    if status == 0:
+        return {}
+    # Something failed: build each grader alone to see which, and why.
+    problems: Dict[str, str] = {}
+    for exercise in exercises:
+        status, output = log.run(["cmake", "--build", build, "--target", exercise.target],
+                                 "finding what does not compile (%s)" % exercise.id)
+        if status == 0:
+            continue
+        error = first_error(output)
+        if error is None:
+            problems[exercise.id] = "DOES NOT BUILD: see %s" % log.path
+            continue
+        path, text = error
+        by_source = {e.source: e for e in exercise.chapter.exercises}
+        culprit = by_source.get(path)
+        if culprit is not None and culprit is not exercise and culprit.id in needed_ids(exercise):
+            problems[exercise.id] = "NOT GRADED: it needs %s, and %s does not compile" % (
+                culprit.id, culprit.source)
+        else:
+            problems[exercise.id] = "DOES NOT COMPILE: " + text
+    return problems
+
+
+def needed_ids(exercise: Exercise) -> List[str]:
+    by_id = {e.id: e for e in exercise.chapter.exercises}
+    result: List[str] = []
+    queue = list(exercise.needs)
+    while queue:
+        ident = queue.pop(0)
+        if ident not in result and ident in by_id:
+            result.append(ident)
+            queue.extend(by_id[ident].needs)
+    return result
+
+
+# ---- running tests -------------------------------------------------------------------------------
+
+
+class TestResult:
+    def __init__(self, name: str, status: str, message: str, output: str) -> None:
+        self.name = name
+        self.status = status  # passed, failed, skipped, timeout, notrun
+        self.message = message
+        self.output = output
+
+
+def run_ctest(build: str, log: Log, selection: List[str], what: str) -> Dict[str, TestResult]:
+    junit = os.path.join(build, "course-junit.xml")
+    if os.path.exists(junit):
+        os.remove(junit)
+    command = ["ctest", "--test-dir", build, "-j", str(jobs()), "--output-on-failure",
+               "--output-junit", junit] + selection
+    log.run(command, what)
+    if not os.path.exists(junit):
+        raise CourseError("CTest wrote no results (%s); see %s" % (junit, log.path))
+    return read_junit(junit)
+
+
+def read_junit(path: str) -> Dict[str, TestResult]:
+    results: Dict[str, TestResult] = {}
+    for case in ElementTree.parse(path).getroot().iter("testcase"):
+        name = case.get("name", "")
+        status = case.get("status", "")
+        output = (case.findtext("system-out") or "")
+        skipped = case.find("skipped")
+        failure = case.find("failure")
+        message = ""
+        if status == "run":
+            result = "passed"
+        elif status == "notrun" and skipped is not None and \
+                skipped.get("message", "").startswith("SKIP_"):
+            result = "skipped"
+        elif status == "notrun":
+            result = "notrun"
+            message = skipped.get("message", "") if skipped is not None else ""
+        else:
+            message = failure.get("message", "") if failure is not None else ""
+            result = "timeout" if "Timeout" in message else "failed"
+        results[name] = TestResult(name, result, message, output)
+    return results
+
+
+def read_notes(build: str, test: str) -> Dict[str, List[str]]:
+    notes: Dict[str, List[str]] = {"FIGURE": [], "FAIL": [], "SKIP": []}
+    path = os.path.join(build, "course-notes", test + ".txt")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key, _, text = line.rstrip("\n").partition(": ")
+                if key in notes:
+                    notes[key].append(text)
+    return notes
+
+
+# ---- the GPU -------------------------------------------------------------------------------------
+
+
+def gpu_information(build: str) -> Dict[str, str]:
+    """What common/tools/gpu_info.cpp prints (key: value lines); empty when it is not built."""
+    for directory, _, files in os.walk(build):
+        if "course-gpu-info" in files:
+            run = subprocess.run([os.path.join(directory, "course-gpu-info")],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 universal_newlines=True, timeout=60, check=False)
+            information = {}
+            for line in run.stdout.splitlines():
+                key, _, value = line.partition(": ")
+                information[key.strip()] = value.strip()
+            return information
+    return {}
+
+
+def describe_gpu(information: Dict[str, str]) -> str:
+    if not information:
+        return "GPU: unknown (course-gpu-info was not built)"
+    if information.get("usable") == "yes":
+        return "GPU: %s (compute capability %s, %s GiB; driver supports CUDA %s, runtime %s)" % (
+            information.get("device", "?"), information.get("compute_capability", "?"),
+            information.get("memory_gib", "?"), information.get("driver_cuda", "?"),
+            information.get("runtime_cuda", "?"))
+    return "GPU: none usable: %s. %s" % (information.get("summary", "?"),
+                                       information.get("detail", ""))
+
+
+# ---- the scoreboard ------------------------------------------------------------------------------
+
+
+class Row:
+    def __init__(self, exercise: Exercise, verdict: str, text: str) -> None:
+        self.exercise = exercise
+        self.verdict = verdict  # PASSED, FAILED, NOT GRADED, DOES NOT COMPILE
+        self.text = text
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "PASSED"
+
+
+def judge(exercise: Exercise, build: str, results: Dict[str, TestResult],
+          problems: Dict[str, str], gpu_summary: str) -> Row:
+    if exercise.id in problems:
+        problem = problems[exercise.id]
+        verdict = "DOES NOT COMPILE" if problem.startswith("DOES NOT") else "NOT GRADED"
+        return Row(exercise, verdict, problem.split(": ", 1)[1] if ": " in problem else problem)
+    failed: List[str] = []
+    skipped: List[str] = []
+    figures: List[str] = []
+    passed_kinds: List[str] = []
+    for kind, test in zip(exercise.tests, exercise.test_names()):
+        result = results.get(test)
+        notes = read_notes(build, test)
+        if result is None or result.status == "notrun":
+            why = result.message if result else "not run"
+            failed.append("%s: not run (%s)" % (kind, why))
+        elif result.status == "passed":
+            passed_kinds.append(kind)
+            figures.extend(notes["FIGURE"])
+        elif result.status == "skipped":
+            skipped.append(kind)
+        elif result.status == "timeout":
+            failed.append("%s: timed out (a kernel that never finishes? a deadlock?)" % kind)
+        else:
+            why = notes["FAIL"][0] if notes["FAIL"] else \
+                "crashed or failed without a message (run: ctest --test-dir %s -R %s " \
+                "--output-on-failure)" % (os.path.relpath(build, os.getcwd()), test)
+            figure = "; ".join(notes["FIGURE"])
+            failed.append("%s: %s%s" % (kind, (figure + " -- ") if figure else "", why))
+    if failed:
+        return Row(exercise, "FAILED", failed[0])
+    if skipped:
+        part = " (%s passed)" % ", ".join(passed_kinds) if passed_kinds else ""
+        reason = gpu_summary or "see the test output"
+        return Row(exercise, "NOT GRADED", "no GPU: %s%s" % (reason, part))
+    return Row(exercise, "PASSED", "; ".join(figures))
+
+
+def print_scoreboard(rows: List[Row], named: bool) -> bool:
+    """Prints the rows by chapter with totals. Returns True when every exercise that counts
+    passed (required ones, or every one named on the command line)."""
+    width = 46
+    chapters: List[Chapter] = []
+    for row in rows:
+        if row.exercise.chapter not in chapters:
+            chapters.append(row.exercise.chapter)
+    colours = {"PASSED": STYLE.green, "FAILED": STYLE.red, "DOES NOT COMPILE": STYLE.red,
+               "NOT GRADED": STYLE.yellow}
+    total_points = earned_points = 0
+    required_total = required_passed = optional_total = optional_passed = 0
+    all_ok = True
+    for chapter in chapters:
+        say("")
+        say("%sChapter %d: %s%s" % (STYLE.bold, chapter.number, chapter.title, STYLE.reset))
+        chapter_points = chapter_earned = 0
+        for row in [r for r in rows if r.exercise.chapter is chapter]:
+            exercise = row.exercise
+            label = exercise.title + (" (optional)" if exercise.optional else "")
+            points = exercise.points if row.passed else 0
+            counts = named or not exercise.optional
+            if counts:
+                chapter_points += exercise.points
+                chapter_earned += points
+                required_total += 1
+                required_passed += 1 if row.passed else 0
+                all_ok = all_ok and row.passed
+            else:
+                optional_total += 1
+                optional_passed += 1 if row.passed else 0
+            score = "%d/%d" % (points, exercise.points)
+            say("  %-5s %-*s %s%-16s%s %6s  %s" % (
+                exercise.id, width, clip(label, width), colours[row.verdict], row.verdict,
+                STYLE.reset, score, clip(row.text, 150)))
+        say("  %s%d/%d points%s" % (STYLE.dim, chapter_earned, chapter_points, STYLE.reset))
+        total_points += chapter_points
+        earned_points += chapter_earned
+    say("")
+    summary = "Total: %d of %d %s exercises passed, %d/%d points" % (
+        required_passed, required_total, "selected" if named else "required", earned_points,
+        total_points)
+    if optional_total:
+        summary += "; optional: %d of %d passed" % (optional_passed, optional_total)
+    say(STYLE.bold + summary + STYLE.reset)
+    return all_ok
+
+
+# ---- commands ------------------------------------------------------------------------------------
+
+
+def command_grade(arguments: argparse.Namespace) -> int:
+    chapters = read_chapters()
+    exercises, named = select_exercises(chapters, arguments.what)
+    if arguments.require_gpu:
+        os.environ["COURSE_REQUIRE_GPU"] = "1"
+    find_toolchain()
+    ensure_dependencies(["catch2"], [])
+    build = os.path.join(ROOT, "build", "student")
+    log = Log(os.path.join(build, "course-grade.log"), arguments.verbose)
+    say("course: grading %s (log: %s)" % (
+        " ".join(arguments.what) if arguments.what else "every chapter",
+        os.path.relpath(log.path, os.getcwd())))
+    configure("student", log)
+    problems = build_graders(build, exercises, log, ["course_gpu_info"])
+    information = gpu_information(build)
+    say(describe_gpu(information))
+    runnable = [e for e in exercises if e.id not in problems]
+    results: Dict[str, TestResult] = {}
+    if runnable:
+        names = [name for e in runnable for name in e.test_names()]
+        selection = ["-R", "^(%s)$" % "|".join(re.escape(name) for name in names)]
+        results = run_ctest(build, log, selection, "running the graders")
+    gpu_summary = information.get("summary", "") if information.get("usable") != "yes" else ""
+    rows = [judge(e, build, results, problems, gpu_summary) for e in exercises]
+    ok = print_scoreboard(rows, named)
+    if any(r.verdict == "NOT GRADED" and r.text.startswith("no GPU") for r in rows):
+        say("Exercises marked NOT GRADED did not run on a GPU: they count as not passed. "
+            "README.md, 'Getting a GPU', says where to find one.")
+    example = next((name for r in rows if not r.passed for name in r.exercise.test_names()
+                    if name in results and results[name].status != "passed"), "")
+    say("%sBuild and test output: %s%s" % (STYLE.dim, os.path.relpath(log.path, os.getcwd()),
+                                          STYLE.reset))
+    if example:
+        say("%sOne grader with its whole output: ctest --test-dir %s -R %s --output-on-failure%s"
+            % (STYLE.dim, os.path.relpath(build, os.getcwd()), example, STYLE.reset))
+    return 0 if ok else 1
+
+
+GROUPS = (
+    ("solutions and library", lambda name: not name.startswith("selftest.")),
+    ("skeletons failing as expected", lambda name: name.startswith("selftest.skeleton.")),
+    ("known-wrong variants caught", lambda name: name.startswith("selftest.wrong.")),
+)
+
+
+def command_test(arguments: argparse.Namespace) -> int:
+    find_toolchain()
+    strict_docs = os.environ.get("CI") == "true"
+    ensure_dependencies(["catch2", "benchmark"] + (["doxygen"] if strict_docs else []),
+                        [] if strict_docs else ["doxygen"])
+    build = os.path.join(ROOT, "build", "solutions")
+    log = Log(os.path.join(build, "course-test.log"), arguments.verbose)
+    say("course: the project's own suite (log: %s)" % os.path.relpath(log.path, os.getcwd()))
+    configure("solutions", log)
+    status, output = log.run(["cmake", "--build", build, "-j", str(jobs())], "building everything")
+    if status != 0:
+        error = first_error(output)
+        raise CourseError("the build failed: %s\n%s\n(full log: %s)" % (
+            error[1] if error else "see the log", tail_of(output, 25), log.path))
+    results = run_ctest(build, log, [], "running every test")
+    say(describe_gpu(gpu_information(build)))
+    say("")
+    say("%sSummary%s (a skeleton or known-wrong test passes when its grader FAILS it for the "
+        "right reason)" % (STYLE.bold, STYLE.reset))
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    for title, belongs in GROUPS:
+        group = [r for r in results.values() if belongs(r.name)]
+        if not group:
+            continue
+        passed = sum(1 for r in group if r.status == "passed")
+        skipped = sum(1 for r in group if r.status == "skipped")
+        failed = len(group) - passed - skipped
+        counts["passed"] += passed
+        counts["skipped"] += skipped
+        counts["failed"] += failed
+        say("  %-32s %d passed, %d failed, %d skipped (no GPU)" % (title, passed, failed, skipped))
+    failures = sorted(r for r in results if results[r].status not in ("passed", "skipped"))
+    for name in failures:
+        result = results[name]
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        say("  %sFAILED%s %s: %s" % (STYLE.red, STYLE.reset, name,
+                                    clip(result.message or (lines[-1] if lines else "?"), 140)))
+    ok = not failures
+    if shutil.which("doxygen"):
+        status, output = log.run(["cmake", "--build", build, "--target", "docs"],
+                                 "building the documentation (Doxygen, warnings are errors)")
+        if status != 0:
+            say("%scourse: the docs build failed:%s\n%s" % (STYLE.red, STYLE.reset,
+                                                          tail_of(output, 15)))
+            ok = False
+        else:
+            say("course: documentation built: %s" % os.path.relpath(
+                os.path.join(build, "docs", "html", "index.html"), os.getcwd()))
+    say("%scourse: the project's own suite %s%s" % (
+        STYLE.green if ok else STYLE.red, "passed" if ok else "FAILED", STYLE.reset))
+    # The closing line, in the plain form CI reads.
+    say("course: %d passed, %d failed, %d skipped" % (counts["passed"], counts["failed"],
+                                                    counts["skipped"]))
+    return 0 if ok else 1
+
+
+def command_setup(arguments: argparse.Namespace) -> int:
+    find_toolchain()
+    ensure_dependencies(["catch2"], ["benchmark", "doxygen"])
+    nvcc = subprocess.run(["nvcc", "--version"], stdout=subprocess.PIPE,
+                          universal_newlines=True).stdout
+    match = re.search(r"release ([0-9.]+)", nvcc)
+    say("nvcc: %s (%s)" % (match.group(1) if match else "?", shutil.which("nvcc")))
+    say("cmake: %d.%d" % cmake_version())
+    build = os.path.join(ROOT, "build", "student")
+    log = Log(os.path.join(build, "course-setup.log"), arguments.verbose)
+    configure("student", log)
+    status, _ = log.run(["cmake", "--build", build, "--target", "course_gpu_info"],
+                        "building course-gpu-info")
+    information = gpu_information(build) if status == 0 else {}
+    say(describe_gpu(information))
+    for key in ("built_for",):
+        if key in information:
+            say("built for CUDA architectures: %s" % information[key])
+    missing = probe_dependencies()
+    say("Catch2: %s; Google Benchmark: %s; Doxygen: %s" % tuple(
+        "missing" if name in missing else "found" for name in ("catch2", "benchmark", "doxygen")))
+    say("course: set up. Next: ./course grade 1")
+    return 0
+
+
+def command_docs(arguments: argparse.Namespace) -> int:
+    find_toolchain()
+    ensure_dependencies(["catch2", "doxygen"], [])
+    build = os.path.join(ROOT, "build", "student")
+    log = Log(os.path.join(build, "course-docs.log"), arguments.verbose)
+    configure("student", log)
+    status, output = log.run(["cmake", "--build", build, "--target", "docs"], "building the docs")
+    if status != 0:
+        raise CourseError("the docs build failed:\n%s" % tail_of(output, 20))
+    say("course: open %s" % os.path.join(build, "docs", "html", "index.html"))
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="./course", description="The CUDA course's command.",
+        epilog="Examples: ./course grade 1 | ./course grade 1.2 2.1 | ./course grade "
+               "--require-gpu | ./course test | ./course setup | ./course docs")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    grade = commands.add_parser("grade", help="build your chapters and grade them: a scoreboard")
+    grade.add_argument("what", nargs="*", metavar="CHAPTER|EXERCISE",
+                       help="chapter numbers (1) or exercise ids (1.2); all chapters when none")
+    grade.add_argument("--require-gpu", action="store_true",
+                       help="an exercise that cannot be graded without a GPU fails (also: "
+                            "COURSE_REQUIRE_GPU=1)")
+    grade.add_argument("-v", "--verbose", action="store_true",
+                       help="show the build and test output, not just the scoreboard")
+    test = commands.add_parser("test", help="the project's own suite: solutions, skeletons and "
+                                            "known-wrong variants")
+    test.add_argument("-v", "--verbose", action="store_true")
+    setup = commands.add_parser("setup", help="check the toolchain and dependencies, install "
+                                              "missing ones, report the GPU")
+    setup.add_argument("-v", "--verbose", action="store_true")
+    docs = commands.add_parser("docs", help="build the HTML documentation (Doxygen)")
+    docs.add_argument("-v", "--verbose", action="store_true")
+    arguments = parser.parse_args(argv)
+    if arguments.command is None:
+        parser.print_help()
+        return 2
+    handlers = {"grade": command_grade, "test": command_test, "setup": command_setup,
+                "docs": command_docs}
+    try:
+        return handlers[arguments.command](arguments)
+    except CourseError as error:
+        print("%scourse: %s%s" % (STYLE.red, error, STYLE.reset), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("course: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

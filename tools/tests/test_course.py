@@ -1,0 +1,182 @@
+"""Unit tests of the course command's pure parts (no build, no GPU):
+python3 -m unittest discover -s tools/tests"""
+
+import os
+import sys
+import tempfile
+import textwrap
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import course  # noqa: E402
+
+
+def write(directory, relative, text):
+    path = os.path.join(directory, relative)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(textwrap.dedent(text))
+    return path
+
+
+DECLARATION = """\
+    # comment
+    chapter: 7
+    directory: 07-demo
+    title: A demo chapter
+
+    exercise: 7.1
+    title: First
+    file: first.cu
+    graders: grade_first.cpp
+    tests: cpu correctness
+    points: 10
+
+    exercise: 7.2
+    title: Second
+    file: second.cu
+    graders: grade_second.cpp
+    tests: correctness speed
+    needs: 7.1
+    optional: yes
+    points: 5
+    hint: look at 7.1
+"""
+
+
+class DeclarationTest(unittest.TestCase):
+    def test_reads_chapter_and_exercises(self):
+        with tempfile.TemporaryDirectory() as root:
+            chapter = course.read_declaration(write(root, "tests/chapter7/exercises.txt",
+                                                    DECLARATION))
+            self.assertEqual((chapter.number, chapter.directory, chapter.title),
+                             (7, "07-demo", "A demo chapter"))
+            first, second = chapter.exercises
+            self.assertEqual(first.test_names(), ["ch7.1-cpu", "ch7.1-correctness"])
+            self.assertEqual(first.target, "course_grade_7_1")
+            self.assertEqual(first.source, "chapters/07-demo/first.cu")
+            self.assertTrue(second.optional)
+            self.assertEqual(second.needs, ["7.1"])
+            self.assertEqual(second.hints, ["look at 7.1"])
+            self.assertEqual(course.needed_ids(second), ["7.1"])
+
+    def test_unknown_key_is_an_error_with_its_line(self):
+        with tempfile.TemporaryDirectory() as root:
+            path = write(root, "tests/chapter7/exercises.txt", DECLARATION + "    colour: red\n")
+            with self.assertRaises(course.CourseError) as caught:
+                course.read_declaration(path)
+            self.assertIn("'colour' is not an exercise field", str(caught.exception))
+
+    def test_the_real_declarations_read(self):
+        chapters = course.read_chapters()
+        self.assertGreaterEqual(len(chapters), 2)
+        self.assertEqual([c.number for c in chapters], sorted(c.number for c in chapters))
+
+
+class SelectionTest(unittest.TestCase):
+    def setUp(self):
+        self.scratch = tempfile.TemporaryDirectory()
+        self.chapter = course.read_declaration(
+            write(self.scratch.name, "tests/chapter7/exercises.txt", DECLARATION))
+
+    def tearDown(self):
+        self.scratch.cleanup()
+
+    def test_all_chapter_and_single_exercise(self):
+        everything, named = course.select_exercises([self.chapter], [])
+        self.assertEqual([e.id for e in everything], ["7.1", "7.2"])
+        self.assertFalse(named)
+        one, named = course.select_exercises([self.chapter], ["7.2"])
+        self.assertEqual([e.id for e in one], ["7.2"])
+        self.assertTrue(named)
+
+    def test_unknown_chapter_lists_what_exists(self):
+        with self.assertRaises(course.CourseError) as caught:
+            course.select_exercises([self.chapter], ["9"])
+        self.assertIn("no chapter 9", str(caught.exception))
+        self.assertIn("7.1 7.2", str(caught.exception))
+
+
+class ErrorParsingTest(unittest.TestCase):
+    def test_nvcc_error(self):
+        path = os.path.join(course.ROOT, "chapters/02-kernels/saxpy.cu")
+        output = "[3/9] Building CUDA object x.o\n%s(12): error: identifier \"foo\" is " \
+                 "undefined\n" % path
+        self.assertEqual(course.first_error(output),
+                         ("chapters/02-kernels/saxpy.cu",
+                          "chapters/02-kernels/saxpy.cu:12: identifier \"foo\" is undefined"))
+
+    def test_gcc_error(self):
+        path = os.path.join(course.ROOT, "chapters/01-vector-add/peak.cpp")
+        output = "%s:14:3: error: expected ';' before '}' token\n" % path
+        self.assertEqual(course.first_error(output)[1],
+                         "chapters/01-vector-add/peak.cpp:14: expected ';' before '}' token")
+
+    def test_link_error(self):
+        output = "/usr/bin/ld: x.o: in function `f':\nx.cpp:(.text+0x1): undefined reference " \
+                 "to `chapter1::vector_add(float const*)'\n"
+        self.assertEqual(course.first_error(output)[1],
+                         "does not link: undefined reference to chapter1::vector_add(float const*)")
+
+
+JUNIT = """\
+<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="x" tests="4">
+  <testcase name="ch7.1-cpu" status="run"><system-out>ok</system-out></testcase>
+  <testcase name="ch7.1-correctness" status="notrun">
+    <skipped message="SKIP_REGULAR_EXPRESSION_MATCHED"/></testcase>
+  <testcase name="ch7.2-correctness" status="fail"><failure message="Failed"/></testcase>
+  <testcase name="ch7.2-speed" status="fail"><failure message="Timeout"/></testcase>
+  <testcase name="ch7.3-speed" status="notrun">
+    <skipped message="Unable to find executable"/></testcase>
+</testsuite>
+"""
+
+
+class ResultsTest(unittest.TestCase):
+    def setUp(self):
+        self.scratch = tempfile.TemporaryDirectory()
+        self.build = self.scratch.name
+        self.chapter = course.read_declaration(
+            write(self.build, "tests/chapter7/exercises.txt", DECLARATION))
+        self.results = course.read_junit(write(self.build, "junit.xml", JUNIT))
+
+    def tearDown(self):
+        self.scratch.cleanup()
+
+    def test_statuses(self):
+        statuses = {name: r.status for name, r in self.results.items()}
+        self.assertEqual(statuses, {"ch7.1-cpu": "passed", "ch7.1-correctness": "skipped",
+                                    "ch7.2-correctness": "failed", "ch7.2-speed": "timeout",
+                                    "ch7.3-speed": "notrun"})
+
+    def test_a_skip_is_not_graded_never_passed(self):
+        row = course.judge(self.chapter.exercises[0], self.build, self.results, {},
+                           "no NVIDIA driver")
+        self.assertEqual(row.verdict, "NOT GRADED")
+        self.assertIn("no GPU: no NVIDIA driver", row.text)
+        self.assertIn("cpu passed", row.text)
+
+    def test_failure_reads_the_note(self):
+        write(self.build, "course-notes/ch7.2-correctness.txt",
+              "FIGURE: 3 TB/s\nFAIL: 2 of 9 elements differ\n")
+        row = course.judge(self.chapter.exercises[1], self.build, self.results, {}, "")
+        self.assertEqual(row.verdict, "FAILED")
+        self.assertIn("2 of 9 elements differ", row.text)
+
+    def test_compile_problem_wins(self):
+        row = course.judge(self.chapter.exercises[1], self.build, self.results,
+                           {"7.2": "DOES NOT COMPILE: second.cu:3: oops"}, "")
+        self.assertEqual((row.verdict, row.text), ("DOES NOT COMPILE", "second.cu:3: oops"))
+
+    def test_scoreboard_exit_status(self):
+        passed = course.Row(self.chapter.exercises[0], "PASSED", "")
+        optional_failed = course.Row(self.chapter.exercises[1], "FAILED", "x")
+        self.assertTrue(course.print_scoreboard([passed, optional_failed], named=False))
+        self.assertFalse(course.print_scoreboard([passed, optional_failed], named=True))
+        not_graded = course.Row(self.chapter.exercises[0], "NOT GRADED", "no GPU")
+        self.assertFalse(course.print_scoreboard([not_graded], named=False))
+
+
+if __name__ == "__main__":
+    unittest.main()
