@@ -572,6 +572,7 @@ def judge(exercise: Exercise, build: str, results: Dict[str, TestResult],
     skipped: List[str] = []
     figures: List[str] = []
     passed_kinds: List[str] = []
+    skip_reasons: List[str] = []
     for kind, test in zip(exercise.tests, exercise.test_names()):
         result = results.get(test)
         notes = read_notes(build, test)
@@ -583,6 +584,7 @@ def judge(exercise: Exercise, build: str, results: Dict[str, TestResult],
             figures.extend(notes["FIGURE"])
         elif result.status == "skipped":
             skipped.append(kind)
+            skip_reasons.extend(notes["SKIP"])
         elif result.status == "timeout":
             failed.append("%s: timed out (a kernel that never finishes? a deadlock?)" % kind)
         else:
@@ -595,8 +597,10 @@ def judge(exercise: Exercise, build: str, results: Dict[str, TestResult],
         return Row(exercise, "FAILED", failed[0])
     if skipped:
         part = " (%s passed)" % ", ".join(passed_kinds) if passed_kinds else ""
-        reason = gpu_summary or "see the test output"
-        return Row(exercise, "NOT GRADED", "no GPU: %s%s" % (reason, part))
+        if gpu_summary:
+            return Row(exercise, "NOT GRADED", "no GPU: %s%s" % (gpu_summary, part))
+        reason = skip_reasons[0] if skip_reasons else "no GPU: see the test output"
+        return Row(exercise, "NOT GRADED", reason + part)
     return Row(exercise, "PASSED", "; ".join(figures))
 
 
@@ -678,9 +682,9 @@ def command_grade(arguments: argparse.Namespace) -> int:
     ok = print_scoreboard(rows, named)
     if any(r.verdict == "NOT GRADED" and r.text.startswith("no GPU") for r in rows):
         say("Exercises marked NOT GRADED did not run on a GPU: they count as not passed. "
-            "README.md, 'Getting a GPU', says where to find one.")
+            "docs/getting-a-gpu.md says where to find one.")
     example = next((name for r in rows if not r.passed for name in r.exercise.test_names()
-                    if name in results and results[name].status != "passed"), "")
+                    if name in results and results[name].status in ("failed", "timeout")), "")
     say("%sBuild and test output: %s%s" % (STYLE.dim, os.path.relpath(log.path, os.getcwd()),
                                           STYLE.reset))
     if example:
