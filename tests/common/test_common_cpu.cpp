@@ -8,6 +8,7 @@
 
 #include "course/course.hpp"
 #include "grading.hpp"
+#include "reference_peaks.hpp"
 
 using Catch::Matchers::ContainsSubstring;
 
@@ -130,10 +131,14 @@ TEST_CASE("empty arrays need no GPU", "[common][cpu]") {
   CHECK_THROWS_AS(moved.copy_from_host(std::vector<float>(3)), std::invalid_argument);
 }
 
-TEST_CASE("theoretical peaks follow the datasheet formulas", "[common][cpu]") {
+TEST_CASE("the graders' reference peaks follow the datasheet formulas", "[common][cpu]") {
   const course::DeviceSpec h100{"H100 SXM", 9, 0, 132, 1980000, 2619000, 5120};
-  CHECK(course::theoretical_peak_fp32_flops(h100) == Approx(66.9e12).epsilon(0.002));
-  CHECK(course::theoretical_memory_bandwidth(h100) == Approx(3.352e12).epsilon(0.002));
+  CHECK(course::grading::theoretical_peak_fp32_flops(h100) == Approx(66.9e12).epsilon(0.002));
+  CHECK(course::grading::theoretical_memory_bandwidth(h100) == Approx(3.352e12).epsilon(0.002));
+}
+
+TEST_CASE("FP32 cores per SM by compute capability", "[common][cpu]") {
+  CHECK(course::fp32_cores_per_sm(9, 0) == 128);
   CHECK(course::fp32_cores_per_sm(8, 0) == 64);
   CHECK(course::fp32_cores_per_sm(8, 6) == 128);
   CHECK(course::fp32_cores_per_sm(1, 0) == 0);

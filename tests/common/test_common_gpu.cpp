@@ -8,6 +8,7 @@
 
 #include "course/course.hpp"
 #include "grading.hpp"
+#include "reference_peaks.hpp"
 
 using Catch::Matchers::ContainsSubstring;
 
@@ -99,14 +100,14 @@ TEST_CASE("device information and measured ceilings", "[common][gpu]") {
   CHECK(info.memory_clock_khz > 0);
   CHECK(info.total_memory_bytes > 0);
   CHECK(info.max_threads_per_block >= 1024);
-  CHECK(course::theoretical_peak_fp32_flops(info) > 1e12);
+  CHECK(course::grading::theoretical_peak_fp32_flops(info) > 1e12);
   const double copy = course::measured_copy_bandwidth();
   CHECK(copy > 1e10);
   CHECK(course::measured_copy_bandwidth() == copy);  // cached per process
-  course::grading::note("FIGURE: " + course::describe(info) + "; copy " +
-                        course::grading::format_rate(copy) + " of " +
-                        course::grading::format_rate(course::theoretical_memory_bandwidth(info)) +
-                        " theoretical");
+  course::grading::note(
+      "FIGURE: " + course::describe(info) + "; copy " + course::grading::format_rate(copy) +
+      " of " + course::grading::format_rate(course::grading::theoretical_memory_bandwidth(info)) +
+      " theoretical");
 }
 
 TEST_CASE("the GPU timer measures the work between its events", "[common][gpu]") {
