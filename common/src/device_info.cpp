@@ -101,7 +101,7 @@ double measured_copy_bandwidth() {
         COURSE_CUDA_CHECK(
             cudaMemcpyAsync(destination.data(), source.data(), bytes, cudaMemcpyDeviceToDevice));
       },
-      {5, 20, false});
+      {5, 20});
   const double bandwidth = 2.0 * static_cast<double>(bytes) / (timing.median_ms * 1e-3);
   cache.emplace(info.device, bandwidth);
   return bandwidth;

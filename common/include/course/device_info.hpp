@@ -35,18 +35,18 @@ struct DeviceInfo : DeviceSpec {
 
 /// Reads the current device's properties. Cached per process and device.
 /// @throws CudaError when no GPU can be used.
-const DeviceInfo& device_info();
+[[nodiscard]] const DeviceInfo& device_info();
 
 /// FP32 units ("CUDA cores") per SM for a compute capability, from NVIDIA's CUDA C++ Programming
 /// Guide (arithmetic instruction throughput table). 0 for an unknown architecture.
-int fp32_cores_per_sm(int compute_major, int compute_minor) noexcept;
+[[nodiscard]] int fp32_cores_per_sm(int compute_major, int compute_minor) noexcept;
 
 /// Measured device-to-device cudaMemcpy bandwidth in bytes/s, counting bytes read plus bytes
 /// written (so a kernel that reads 2 arrays and writes 1 compares directly). Measured once per
 /// process on 2 x 512 MiB (less on small GPUs) with events, warm-up and the median of 20 copies.
-double measured_copy_bandwidth();
+[[nodiscard]] double measured_copy_bandwidth();
 
 /// "NVIDIA H100 80GB HBM3 (cc 9.0, 132 SMs, 79.1 GiB)".
-std::string describe(const DeviceInfo& info);
+[[nodiscard]] std::string describe(const DeviceInfo& info);
 
 }  // namespace course
