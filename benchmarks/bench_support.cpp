@@ -11,10 +11,11 @@ namespace {
 
 /// The machine the figures come from, on stderr and in the JSON output's context.
 void describe_machine(const char* program) {
-  if (!gpu_available()) {
-    const std::string reason = gpu_unavailable_reason();
-    std::fprintf(stderr, "%s: %s; only the CPU benchmarks run\n", program, reason.c_str());
-    benchmark::AddCustomContext("gpu", reason);
+  const GpuStatus& status = gpu_status();
+  if (!status.usable) {
+    std::fprintf(stderr, "%s: no usable GPU: %s. %s Only the CPU benchmarks run.\n", program,
+                 status.summary.c_str(), status.detail.c_str());
+    benchmark::AddCustomContext("gpu", "none: " + status.summary);
     return;
   }
   try {
@@ -35,7 +36,7 @@ void describe_machine(const char* program) {
 bool require_gpu(benchmark::State& state) {
   if (gpu_available())
     return true;
-  const std::string reason = gpu_unavailable_reason();
+  const std::string reason = "no usable GPU: " + gpu_unavailable_reason();
   state.SkipWithError(reason.c_str());
   return false;
 }
