@@ -136,6 +136,16 @@ void copy_bytes_async(void* destination, const void* source, std::size_t bytes, 
   }
 }
 
+void set_bytes(void* destination, unsigned char byte, std::size_t bytes) {
+  if (bytes == 0)
+    return;
+  const cudaError_t status = cudaMemset(destination, byte, bytes);
+  if (status != cudaSuccess) {
+    cudaGetLastError();
+    throw CudaError(status, sized_call("cudaMemset", bytes) + " failed");
+  }
+}
+
 }  // namespace course::detail
 
 namespace course {

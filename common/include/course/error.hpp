@@ -15,10 +15,11 @@
 namespace course {
 
 /// A CUDA runtime call failed. what() reads, for example:
-/// `cudaMemset(data(), byte, bytes()) failed at common/include/course/memory.hpp:160:
-/// cudaErrorInvalidValue (invalid argument)`. When the error is a crash inside an earlier kernel
-/// (an illegal address, a failed assert, ...), the message says so: those errors surface at
-/// the next call that waits for the GPU, not where they happened.
+/// `cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice) failed at
+/// chapters/01-vector-add/round_trip.cpp:31: cudaErrorInvalidValue (invalid argument)`. When the
+/// error is a crash inside an earlier kernel (an illegal address, a failed assert, ...), the
+/// message says so: those errors surface at the next call that waits for the GPU, not where they
+/// happened.
 class CudaError : public std::runtime_error {
  public:
   /// `code` was returned by `expression`, written at `file`:`line`.

@@ -46,6 +46,8 @@ void require_pointer(const void* pointer, std::size_t count, const char* what);
 void copy_bytes(void* destination, const void* source, std::size_t bytes, const char* direction);
 void copy_bytes_async(void* destination, const void* source, std::size_t bytes, cudaStream_t stream,
                       const char* direction);
+/// cudaMemset; nothing happens for 0 bytes. A failure throws CudaError naming the call and size.
+void set_bytes(void* destination, unsigned char byte, std::size_t bytes);
 
 /// The deleters that let std::unique_ptr own the arrays' allocations.
 struct DeviceFree {
@@ -169,10 +171,7 @@ class DeviceArray {
 
   /// Sets every byte to `byte` (cudaMemset). fill_bytes(0xFF) makes every float a NaN: the
   /// graders use it to poison outputs, so that an element the kernel never wrote cannot pass.
-  void fill_bytes(unsigned char byte) {
-    if (size_ > 0)
-      COURSE_CUDA_CHECK(cudaMemset(data(), byte, bytes()));
-  }
+  void fill_bytes(unsigned char byte) { detail::set_bytes(data(), byte, bytes()); }
 
  private:
   std::unique_ptr<T, detail::DeviceFree> data_;
