@@ -21,7 +21,7 @@ const char* kernel_fault_hint(cudaError_t code) noexcept {
     case cudaErrorHardwareStackError:
     case cudaErrorAssert:
     case cudaErrorLaunchTimeout:
-      return "; a kernel crashed: the fault is in a kernel launched before this call (errors "
+      return "; a kernel failed: the fault is in a kernel launched before this call (errors "
              "inside kernels surface at the next call that waits for the GPU), and every later "
              "CUDA call in this process fails too; compute-sanitizer shows the faulting line";
     default:
