@@ -22,11 +22,6 @@ namespace {
 
 // ---- the machine ------------------------------------------------------------------------------
 
-/// "13.0" for the 13000 that cudaRuntimeGetVersion / cudaDriverGetVersion return.
-std::string cuda_version_text(int version) {
-  return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
-}
-
 /// The NVIDIA driver's version ("580.159.04"), from NVML, which ships with the driver (what
 /// nvidia-smi reports). Loaded at run time, not linked: a program linked against NVML would not
 /// even start on a machine without the driver, and the benchmarks must say "no GPU" there.
@@ -99,10 +94,11 @@ void describe_machine(const char* program) {
   int driver_api_version = 0;
   if (cudaDriverGetVersion(&driver_api_version) == cudaSuccess && driver_api_version > 0)
     record("cuda_driver_supports", cuda_version_text(driver_api_version));
-  if (!gpu_available()) {
-    const std::string reason = gpu_unavailable_reason();
-    record("gpu", std::string(kNoGpuPrefix) + reason);
-    std::fprintf(stderr, "%s: only the CPU benchmarks can run here\n", program);
+  const GpuStatus& status = gpu_status();
+  if (!status.usable) {
+    record("gpu", std::string(kNoGpuPrefix) + status.summary);
+    std::fprintf(stderr, "%s: %s Only the CPU benchmarks can run here.\n", program,
+                 status.detail.c_str());
     return;
   }
   record("nvidia_driver", nvidia_driver_version());

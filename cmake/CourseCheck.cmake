@@ -74,7 +74,7 @@ function(course_check_chapter prefix tests_dir)
     _course_check_todos(${prefix} problems)
     _course_check_variants(${prefix} problems)
     _course_check_lesson(${prefix} problems)
-    #_course_check_common(${prefix} "${exercise_files}" problems)
+    _course_check_common(${prefix} "${exercise_files}" problems)
   endif()
 
   if(problems)

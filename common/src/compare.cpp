@@ -36,6 +36,16 @@ bool is_poison(float value) noexcept {
 
 Comparison compare_close(const float* actual, const double* expected, std::size_t n,
                          Tolerance tolerance) {
+  if (n > 0 && (actual == nullptr || expected == nullptr))
+    throw std::invalid_argument("compare_close: null pointer for " + std::to_string(n) +
+                                " elements");
+  // Written so that NaN fails too. A negative tolerance would fail every element, exact ones
+  // included, and read as a wrong kernel.
+  if (!(tolerance.atol >= 0.0) || !(tolerance.rtol >= 0.0)) {
+    throw std::invalid_argument("compare_close: tolerances must be >= 0, not atol " +
+                                std::to_string(tolerance.atol) + ", rtol " +
+                                std::to_string(tolerance.rtol));
+  }
   Comparison result;
   result.count = n;
   for (std::size_t i = 0; i < n; ++i) {

@@ -1,4 +1,4 @@
-// Device properties, theoretical peaks and measured ceilings.
+// Device properties and measured ceilings.
 #include "course/device_info.hpp"
 
 #include <cuda_runtime_api.h>
@@ -81,18 +81,6 @@ int fp32_cores_per_sm(int major, int minor) noexcept {
   }
 }
 
-double theoretical_peak_fp32_flops(const DeviceSpec& spec) noexcept {
-  const double flops_per_fma = 2.0;
-  return static_cast<double>(spec.sm_count) *
-         fp32_cores_per_sm(spec.compute_major, spec.compute_minor) * flops_per_fma *
-         spec.sm_clock_khz * 1e3;
-}
-
-double theoretical_memory_bandwidth(const DeviceSpec& spec) noexcept {
-  const double transfers_per_clock = 2.0;  // double data rate
-  return spec.memory_clock_khz * 1e3 * transfers_per_clock * (spec.memory_bus_width_bits / 8.0);
-}
-
 double measured_copy_bandwidth() {
   static std::mutex mutex;
   static std::map<int, double> cache;
@@ -113,7 +101,7 @@ double measured_copy_bandwidth() {
         COURSE_CUDA_CHECK(
             cudaMemcpyAsync(destination.data(), source.data(), bytes, cudaMemcpyDeviceToDevice));
       },
-      {5, 20, false});
+      {5, 20});
   const double bandwidth = 2.0 * static_cast<double>(bytes) / (timing.median_ms * 1e-3);
   cache.emplace(info.device, bandwidth);
   return bandwidth;

@@ -8,22 +8,49 @@
 namespace course {
 namespace {
 
+// Errors inside a kernel are reported by whichever call next waits for the GPU, which then looks
+// guilty; say so, or students debug the wrong line.
+const char* kernel_fault_hint(cudaError_t code) noexcept {
+  switch (code) {
+    case cudaErrorIllegalAddress:
+    case cudaErrorLaunchFailure:
+    case cudaErrorMisalignedAddress:
+    case cudaErrorIllegalInstruction:
+    case cudaErrorInvalidAddressSpace:
+    case cudaErrorInvalidPc:
+    case cudaErrorHardwareStackError:
+    case cudaErrorAssert:
+    case cudaErrorLaunchTimeout:
+      return "; a kernel failed: the fault is in a kernel launched before this call (errors "
+             "inside kernels surface at the next call that waits for the GPU), and every later "
+             "CUDA call in this process fails too; compute-sanitizer shows the faulting line";
+    default:
+      return "";
+  }
+}
+
+std::string error_name_and_text(cudaError_t code) {
+  return std::string(cudaGetErrorName(code)) + " (" + cudaGetErrorString(code) + ")";
+}
+
 std::string cuda_error_message(cudaError_t code, const std::string& expression, const char* file,
                                int line) {
   std::ostringstream message;
   message << expression << " failed at " << course_relative_path(file) << ":" << line << ": "
-          << cudaGetErrorName(code) << " (" << cudaGetErrorString(code) << ")";
+          << error_name_and_text(code) << kernel_fault_hint(code);
   return message.str();
 }
 
-std::string free_memory_text() {
-  std::size_t free_bytes = 0;
-  std::size_t total_bytes = 0;
-  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
-    cudaGetLastError();  // clear the sticky-free error state; this is only for the message
-    return "the device's free memory could not be read";
-  }
-  return "the device has " + format_bytes(free_bytes) + " free of " + format_bytes(total_bytes);
+std::string call_error_message(cudaError_t code, const std::string& what_failed,
+                               const std::string& context) {
+  std::string message = what_failed + ": " + error_name_and_text(code);
+  if (!context.empty())
+    message += "; " + context;
+  return message + kernel_fault_hint(code);
+}
+
+std::string allocation_failure(const std::string& call, std::size_t bytes) {
+  return call + " of " + std::to_string(bytes) + " bytes (" + format_bytes(bytes) + ") failed";
 }
 
 }  // namespace
@@ -55,11 +82,13 @@ std::string course_relative_path(const char* file) {
 CudaError::CudaError(cudaError_t code, const std::string& expression, const char* file, int line)
     : std::runtime_error(cuda_error_message(code, expression, file, line)), code_(code) {}
 
-OutOfMemory::OutOfMemory(std::size_t requested_bytes, const char* file, int line)
-    : CudaError(cudaErrorMemoryAllocation,
-                "allocating " + format_bytes(requested_bytes) + " on the GPU (" +
-                    free_memory_text() + ")",
-                file, line) {}
+CudaError::CudaError(cudaError_t code, const std::string& what_failed, const std::string& context)
+    : std::runtime_error(call_error_message(code, what_failed, context)), code_(code) {}
+
+OutOfMemory::OutOfMemory(const std::string& call, std::size_t requested_bytes,
+                         const std::string& available)
+    : CudaError(cudaErrorMemoryAllocation, allocation_failure(call, requested_bytes), available),
+      requested_bytes_(requested_bytes) {}
 
 NotImplemented::NotImplemented(const std::string& exercise, const std::string& what_to_do,
                                const char* file, int line)

@@ -15,6 +15,17 @@ namespace {
 }  // namespace
 
 void validate_launch(const LaunchConfig& config, const DeviceInfo& limits) {
+  // A default DeviceInfo has every limit at 0: every launch would be "over the limit", with a
+  // message that blames the launch instead of the missing limits.
+  const bool limits_set = limits.max_threads_per_block > 0 && limits.max_block_dim[0] > 0 &&
+                          limits.max_block_dim[1] > 0 && limits.max_block_dim[2] > 0 &&
+                          limits.max_grid_dim[0] > 0 && limits.max_grid_dim[1] > 0 &&
+                          limits.max_grid_dim[2] > 0;
+  if (!limits_set) {
+    throw std::invalid_argument(
+        "validate_launch: the device limits are not set (max_threads_per_block, max_block_dim "
+        "and max_grid_dim must be positive): pass device_info() or fill them in");
+  }
   const unsigned block[3] = {config.block.x, config.block.y, config.block.z};
   const unsigned grid[3] = {config.grid.x, config.grid.y, config.grid.z};
   const char* axis[3] = {"x", "y", "z"};
@@ -51,7 +62,9 @@ void validate_launch(const LaunchConfig& config) {
 std::size_t blocks_to_cover(std::size_t n, unsigned threads_per_block) {
   if (threads_per_block == 0)
     throw std::invalid_argument("blocks_to_cover: 0 threads per block");
-  return (n + threads_per_block - 1) / threads_per_block;
+  // Not (n + threads_per_block - 1) / threads_per_block: that wraps around to a tiny grid when
+  // n is within threads_per_block of SIZE_MAX.
+  return n / threads_per_block + (n % threads_per_block != 0 ? 1 : 0);
 }
 
 std::string describe(const LaunchConfig& config) {

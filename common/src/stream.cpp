@@ -1,59 +1,65 @@
-// RAII wrappers for streams and events.
+// RAII wrappers for streams and events: std::unique_ptr owns the handle, a deleter destroys it.
 #include "course/stream.hpp"
 
 #include <cstdio>
-#include <utility>
+#include <stdexcept>
+#include <string>
 
 #include "course/error.hpp"
 
 namespace course {
+namespace {
+
+// A moved-from handle is null, and null means "the default stream" to the runtime: using one
+// would silently do something else instead of failing.
+void require_handle(const void* handle, const char* what) {
+  if (handle == nullptr)
+    throw std::logic_error(std::string(what) + " on a moved-from object (it owns no handle)");
+}
+
+}  // namespace
 
 Stream::Stream() {
-  COURSE_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  cudaStream_t stream = nullptr;
+  COURSE_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  stream_.reset(stream);
 }
-Stream::Stream(Stream&& other) noexcept : stream_(std::exchange(other.stream_, nullptr)) {}
-Stream& Stream::operator=(Stream&& other) noexcept {
-  if (this != &other) {
-    if (stream_ != nullptr)
-      cudaStreamDestroy(stream_);
-    stream_ = std::exchange(other.stream_, nullptr);
-  }
-  return *this;
+
+void Stream::Destroy::operator()(cudaStream_t stream) const noexcept {
+  const cudaError_t status = cudaStreamDestroy(stream);
+  if (status != cudaSuccess)
+    std::fprintf(stderr, "course: cudaStreamDestroy failed: %s\n", cudaGetErrorName(status));
 }
-Stream::~Stream() {
-  if (stream_ != nullptr && cudaStreamDestroy(stream_) != cudaSuccess) {
-    std::fprintf(stderr, "course: cudaStreamDestroy failed\n");
-  }
-}
+
 void Stream::synchronize() const {
-  COURSE_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  require_handle(stream_.get(), "Stream::synchronize");
+  COURSE_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
 }
 
 Event::Event() {
-  COURSE_CUDA_CHECK(cudaEventCreate(&event_));
+  cudaEvent_t event = nullptr;
+  COURSE_CUDA_CHECK(cudaEventCreate(&event));
+  event_.reset(event);
 }
-Event::Event(Event&& other) noexcept : event_(std::exchange(other.event_, nullptr)) {}
-Event& Event::operator=(Event&& other) noexcept {
-  if (this != &other) {
-    if (event_ != nullptr)
-      cudaEventDestroy(event_);
-    event_ = std::exchange(other.event_, nullptr);
-  }
-  return *this;
+
+void Event::Destroy::operator()(cudaEvent_t event) const noexcept {
+  const cudaError_t status = cudaEventDestroy(event);
+  if (status != cudaSuccess)
+    std::fprintf(stderr, "course: cudaEventDestroy failed: %s\n", cudaGetErrorName(status));
 }
-Event::~Event() {
-  if (event_ != nullptr && cudaEventDestroy(event_) != cudaSuccess) {
-    std::fprintf(stderr, "course: cudaEventDestroy failed\n");
-  }
-}
+
 void Event::record(cudaStream_t stream) {
-  COURSE_CUDA_CHECK(cudaEventRecord(event_, stream));
+  require_handle(event_.get(), "Event::record");
+  COURSE_CUDA_CHECK(cudaEventRecord(event_.get(), stream));
 }
+
 void Event::synchronize() const {
-  COURSE_CUDA_CHECK(cudaEventSynchronize(event_));
+  require_handle(event_.get(), "Event::synchronize");
+  COURSE_CUDA_CHECK(cudaEventSynchronize(event_.get()));
 }
 
 float elapsed_ms(const Event& start, const Event& stop) {
+  require_handle(start.get(), "elapsed_ms (start event)");
   stop.synchronize();
   float ms = 0;
   COURSE_CUDA_CHECK(cudaEventElapsedTime(&ms, start.get(), stop.get()));

@@ -3,16 +3,20 @@
 
 #include <algorithm>
 #include <chrono>
-#include <memory>
+#include <cmath>
 #include <stdexcept>
+#include <string>
 
-#include "course/device_info.hpp"
+#include "course/error.hpp"
 
 namespace course {
 
 double median(std::vector<double> values) {
   if (values.empty())
     return 0.0;
+  // NaN breaks the ordering std::sort relies on: the "median" would be arbitrary.
+  if (std::any_of(values.begin(), values.end(), [](double v) { return std::isnan(v); }))
+    throw std::invalid_argument("median: the values contain NaN");
   std::sort(values.begin(), values.end());
   const std::size_t mid = values.size() / 2;
   return values.size() % 2 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
@@ -20,9 +24,15 @@ double median(std::vector<double> values) {
 
 namespace {
 
-void validate(const TimingOptions& options) {
+void validate(const std::function<void()>& work, const TimingOptions& options, const char* caller) {
+  if (!work)
+    throw std::invalid_argument(std::string(caller) + ": the work to time is empty");
   if (options.warmup < 0 || options.repetitions < 1) {
-    throw std::invalid_argument("TimingOptions: warmup must be >= 0 and repetitions >= 1");
+    throw std::invalid_argument(std::string(caller) +
+                                ": TimingOptions needs warmup >= 0 and repetitions >= 1, not "
+                                "warmup " +
+                                std::to_string(options.warmup) + " and repetitions " +
+                                std::to_string(options.repetitions));
   }
 }
 
@@ -39,10 +49,7 @@ Timing summarise(const std::vector<double>& samples) {
 
 Timing time_gpu(const std::function<void()>& work, const TimingOptions& options,
                 cudaStream_t stream) {
-  validate(options);
-  std::unique_ptr<L2Flusher> flusher;
-  if (options.flush_l2)
-    flusher = std::make_unique<L2Flusher>();
+  validate(work, options, "time_gpu");
   for (int i = 0; i < options.warmup; ++i)
     work();
   COURSE_CUDA_CHECK(cudaStreamSynchronize(stream));
@@ -52,8 +59,6 @@ Timing time_gpu(const std::function<void()>& work, const TimingOptions& options,
   std::vector<double> samples;
   samples.reserve(options.repetitions);
   for (int i = 0; i < options.repetitions; ++i) {
-    if (flusher != nullptr)
-      flusher->flush(stream);
     start.record(stream);
     work();
     stop.record(stream);
@@ -63,7 +68,7 @@ Timing time_gpu(const std::function<void()>& work, const TimingOptions& options,
 }
 
 Timing time_cpu(const std::function<void()>& work, const TimingOptions& options) {
-  validate(options);
+  validate(work, options, "time_cpu");
   for (int i = 0; i < options.warmup; ++i)
     work();
   std::vector<double> samples;
@@ -77,10 +82,23 @@ Timing time_cpu(const std::function<void()>& work, const TimingOptions& options)
   return summarise(samples);
 }
 
-L2Flusher::L2Flusher() : scratch_(2 * std::max<std::size_t>(device_info().l2_cache_bytes, 1)) {}
+void GpuTimer::start() {
+  start_.record(stream_);
+  started_ = true;
+  stopped_ = false;
+}
 
-void L2Flusher::flush(cudaStream_t stream) {
-  COURSE_CUDA_CHECK(cudaMemsetAsync(scratch_.data(), 0, scratch_.bytes(), stream));
+void GpuTimer::stop() {
+  if (!started_)
+    throw std::logic_error("GpuTimer::stop called before start");
+  stop_.record(stream_);
+  stopped_ = true;
+}
+
+float GpuTimer::elapsed_ms() const {
+  if (!started_ || !stopped_)
+    throw std::logic_error("GpuTimer::elapsed_ms needs start() and then stop() first");
+  return course::elapsed_ms(start_, stop_);
 }
 
 }  // namespace course

@@ -1,6 +1,7 @@
 // Grader for 1.1: theoretical peak FP32 FLOP/s and memory bandwidth.
 // On the CPU: real GPUs' properties (as cudaGetDeviceProperties reports them) against their
-// published figures. On the GPU: the live device against the common library's figures.
+// published figures. On the GPU: the live device against the graders' reference answers
+// (tests/support/reference_peaks.hpp).
 #include <cmath>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "chapter1.hpp"
 #include "course/device_info.hpp"
 #include "grading.hpp"
+#include "reference_peaks.hpp"
 
 namespace {
 
@@ -58,11 +60,11 @@ TEST_CASE("1.1 peak figures of this GPU", "[1.1][gpu]") {
   const course::DeviceInfo& info = course::device_info();
   INFO(course::describe(info));
   const double flops = chapter1::peak_fp32_flops(info);
-  const double expected_flops = course::theoretical_peak_fp32_flops(info);
+  const double expected_flops = course::grading::theoretical_peak_fp32_flops(info);
   INFO("peak FP32: yours " << flops / 1e12 << " TFLOP/s, expected " << expected_flops / 1e12);
   CHECK(within(flops, expected_flops, 1e-6));
   const double bandwidth = chapter1::peak_memory_bandwidth(info);
-  const double expected_bandwidth = course::theoretical_memory_bandwidth(info);
+  const double expected_bandwidth = course::grading::theoretical_memory_bandwidth(info);
   INFO("peak bandwidth: yours " << bandwidth / 1e9 << " GB/s, expected "
                                 << expected_bandwidth / 1e9);
   CHECK(within(bandwidth, expected_bandwidth, 1e-6));

@@ -8,6 +8,7 @@
 
 #include "course/course.hpp"
 #include "grading.hpp"
+#include "reference_peaks.hpp"
 
 using Catch::Matchers::ContainsSubstring;
 
@@ -71,13 +72,68 @@ TEST_CASE("an allocation larger than the GPU throws a clear out-of-memory error"
     course::DeviceArray<unsigned char> huge(too_many);
     FAIL("allocating twice the GPU's memory did not throw");
   } catch (const course::OutOfMemory& error) {
+    // "cudaMalloc of N bytes (X GiB) failed: cudaErrorMemoryAllocation (out of memory); Y free of
+    // Z"
     const std::string message = error.what();
-    CHECK_THAT(message, ContainsSubstring("cudaErrorMemoryAllocation"));
+    CHECK_THAT(message, ContainsSubstring("cudaMalloc of " + std::to_string(too_many) + " bytes (" +
+                                          course::format_bytes(too_many) +
+                                          ") failed: cudaErrorMemoryAllocation"));
     CHECK_THAT(message, ContainsSubstring("free of"));
+    CHECK_THAT(message, !ContainsSubstring("memory.cpp"));
+    CHECK(error.requested_bytes() == too_many);
   }
   // The error is not sticky: the GPU still works.
   course::DeviceArray<float> small(std::vector<float>{1.0f, 2.0f});
   CHECK(small.to_host() == std::vector<float>{1.0f, 2.0f});
+}
+
+TEST_CASE("copies reject a null host pointer before calling CUDA", "[common][gpu]") {
+  COURSE_REQUIRE_GPU();
+  course::DeviceArray<float> device(4);
+  CHECK_THROWS_WITH(device.copy_from_host(nullptr, 4), ContainsSubstring("host pointer is null"));
+  CHECK_THROWS_AS(device.copy_to_host(nullptr, 4), std::invalid_argument);
+  course::Stream stream;
+  CHECK_THROWS_AS(device.copy_to_host_async(nullptr, 4, stream.get()), std::invalid_argument);
+}
+
+TEST_CASE("streams, events and timers refuse to be used in a wrong state", "[common][gpu]") {
+  COURSE_REQUIRE_GPU();
+  course::Stream first;
+  const cudaStream_t handle = first.get();
+  course::Stream second = std::move(first);
+  CHECK(second.get() == handle);
+  CHECK(first.get() == nullptr);
+  CHECK_THROWS_AS(first.synchronize(), std::logic_error);  // not the default stream instead
+  CHECK_NOTHROW(second.synchronize());
+
+  course::Event event;
+  course::Event moved = std::move(event);
+  CHECK_THROWS_AS(event.record(), std::logic_error);
+  moved.record();
+  CHECK_THROWS_AS((void)course::elapsed_ms(event, moved), std::logic_error);
+
+  course::GpuTimer timer;
+  CHECK_THROWS_AS(timer.stop(), std::logic_error);
+  CHECK_THROWS_AS((void)timer.elapsed_ms(), std::logic_error);
+  timer.start();
+  CHECK_THROWS_AS((void)timer.elapsed_ms(), std::logic_error);
+  timer.stop();
+  CHECK(timer.elapsed_ms() >= 0.0f);
+}
+
+TEST_CASE("GPU detection on a machine with a GPU", "[common][gpu]") {
+  COURSE_REQUIRE_GPU();
+  const course::GpuStatus& status = course::gpu_status();
+  CHECK(status.usable);
+  CHECK(status.summary.empty());
+  CHECK(status.device_name == course::device_info().name);
+  CHECK(status.compute_major == course::device_info().compute_major);
+  CHECK(status.compute_minor == course::device_info().compute_minor);
+  CHECK(status.driver_cuda_version >= status.runtime_cuda_version / 1000 * 1000);
+  CHECK(status.memory_gib ==
+        Approx(static_cast<double>(course::device_info().total_memory_bytes) / (1 << 30)));
+  // Detection must not leave an error behind for the next COURSE_CHECK_LAUNCH().
+  CHECK(cudaPeekAtLastError() == cudaSuccess);
 }
 
 TEST_CASE("a bad launch configuration is caught by COURSE_CHECK_LAUNCH", "[common][gpu]") {
@@ -99,14 +155,14 @@ TEST_CASE("device information and measured ceilings", "[common][gpu]") {
   CHECK(info.memory_clock_khz > 0);
   CHECK(info.total_memory_bytes > 0);
   CHECK(info.max_threads_per_block >= 1024);
-  CHECK(course::theoretical_peak_fp32_flops(info) > 1e12);
+  CHECK(course::grading::theoretical_peak_fp32_flops(info) > 1e12);
   const double copy = course::measured_copy_bandwidth();
   CHECK(copy > 1e10);
   CHECK(course::measured_copy_bandwidth() == copy);  // cached per process
-  course::grading::note("FIGURE: " + course::describe(info) + "; copy " +
-                        course::grading::format_rate(copy) + " of " +
-                        course::grading::format_rate(course::theoretical_memory_bandwidth(info)) +
-                        " theoretical");
+  course::grading::note(
+      "FIGURE: " + course::describe(info) + "; copy " + course::grading::format_rate(copy) +
+      " of " + course::grading::format_rate(course::grading::theoretical_memory_bandwidth(info)) +
+      " theoretical");
 }
 
 TEST_CASE("the GPU timer measures the work between its events", "[common][gpu]") {
@@ -118,7 +174,7 @@ TEST_CASE("the GPU timer measures the work between its events", "[common][gpu]")
         buffer.fill_bytes(1);
         buffer.fill_bytes(2);
       },
-      {1, 5, true});
+      {1, 5});
   CHECK(small.median_ms > 0.0);
   CHECK(twice.median_ms > small.median_ms);
   course::GpuTimer timer;

@@ -37,27 +37,29 @@ struct Comparison {
   std::vector<Mismatch> first_mismatches;  ///< up to 8, in index order
 
   /// True when every element passed.
-  bool ok() const noexcept { return mismatches == 0; }
+  [[nodiscard]] bool ok() const noexcept { return mismatches == 0; }
   /// "ok: 1000 elements, max abs error 2.4e-07, max rel error 1.1e-07" or
   /// "FAILED: 3 of 1000 elements differ (3 untouched: never written) ...; first: [997] = nan
   ///  (expected 0.25) ...".
-  std::string summary() const;
+  [[nodiscard]] std::string summary() const;
 };
 
 /// True when `value` has the poison bit pattern (all ones).
-bool is_poison(float value) noexcept;
+[[nodiscard]] bool is_poison(float value) noexcept;
 
 /// Compares `n` floats computed on the GPU with a double-precision reference.
-Comparison compare_close(const float* actual, const double* expected, std::size_t n,
-                         Tolerance tolerance);
+/// @throws std::invalid_argument when a pointer is null and n > 0, or a tolerance is negative or
+///         NaN.
+[[nodiscard]] Comparison compare_close(const float* actual, const double* expected, std::size_t n,
+                                       Tolerance tolerance);
 
-/// Vector form. @throws std::invalid_argument when the sizes differ.
-Comparison compare_close(const std::vector<float>& actual, const std::vector<double>& expected,
-                         Tolerance tolerance);
+/// Vector form. @throws std::invalid_argument when the sizes differ, or as above.
+[[nodiscard]] Comparison compare_close(const std::vector<float>& actual,
+                                       const std::vector<double>& expected, Tolerance tolerance);
 
 /// Exact comparison of bytes (for integer image kernels).
 /// @throws std::invalid_argument when the sizes differ.
-Comparison compare_exact(const std::vector<std::uint8_t>& actual,
-                         const std::vector<std::uint8_t>& expected);
+[[nodiscard]] Comparison compare_exact(const std::vector<std::uint8_t>& actual,
+                                       const std::vector<std::uint8_t>& expected);
 
 }  // namespace course

@@ -1,7 +1,6 @@
 /// @file device_info.hpp
-/// @brief What a GPU is (name, compute capability, SMs, clocks, memory), what it could do in
-///        theory (peak FP32 FLOP/s, peak memory bandwidth), and what it does in practice
-///        (measured ceilings, cached per process).
+/// @brief What a GPU is (name, compute capability, SMs, clocks, memory) and what it does in
+///        practice (measured ceilings, cached per process).
 #pragma once
 
 #include <cstddef>
@@ -36,26 +35,18 @@ struct DeviceInfo : DeviceSpec {
 
 /// Reads the current device's properties. Cached per process and device.
 /// @throws CudaError when no GPU can be used.
-const DeviceInfo& device_info();
+[[nodiscard]] const DeviceInfo& device_info();
 
 /// FP32 units ("CUDA cores") per SM for a compute capability, from NVIDIA's CUDA C++ Programming
 /// Guide (arithmetic instruction throughput table). 0 for an unknown architecture.
-int fp32_cores_per_sm(int compute_major, int compute_minor) noexcept;
-
-/// Theoretical peak FP32 rate in FLOP/s: SMs x FP32 cores per SM x 2 (one FMA is a multiply and
-/// an add) x peak clock. About 67e12 for an H100 SXM.
-double theoretical_peak_fp32_flops(const DeviceSpec& spec) noexcept;
-
-/// Theoretical peak memory bandwidth in bytes/s: memory clock x 2 (double data rate) x bus
-/// width in bytes. About 3.35e12 for an H100 SXM.
-double theoretical_memory_bandwidth(const DeviceSpec& spec) noexcept;
+[[nodiscard]] int fp32_cores_per_sm(int compute_major, int compute_minor) noexcept;
 
 /// Measured device-to-device cudaMemcpy bandwidth in bytes/s, counting bytes read plus bytes
 /// written (so a kernel that reads 2 arrays and writes 1 compares directly). Measured once per
 /// process on 2 x 512 MiB (less on small GPUs) with events, warm-up and the median of 20 copies.
-double measured_copy_bandwidth();
+[[nodiscard]] double measured_copy_bandwidth();
 
 /// "NVIDIA H100 80GB HBM3 (cc 9.0, 132 SMs, 79.1 GiB)".
-std::string describe(const DeviceInfo& info);
+[[nodiscard]] std::string describe(const DeviceInfo& info);
 
 }  // namespace course

@@ -15,25 +15,43 @@
 namespace course {
 
 /// A CUDA runtime call failed. what() reads, for example:
-/// `cudaMalloc(&ptr, bytes) failed at memory.cpp:31: cudaErrorMemoryAllocation (out of memory)`.
+/// `cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice) failed at
+/// chapters/01-vector-add/round_trip.cpp:31: cudaErrorInvalidValue (invalid argument)`. When the
+/// error is a crash inside an earlier kernel (an illegal address, a failed assert, ...), the
+/// message says so: those errors surface at the next call that waits for the GPU, not where they
+/// happened.
 class CudaError : public std::runtime_error {
  public:
   /// `code` was returned by `expression`, written at `file`:`line`.
   CudaError(cudaError_t code, const std::string& expression, const char* file, int line);
 
+  /// `code` with a message written by the caller: what() is "<what_failed>: <error name> (<error
+  /// text>)", then "; <context>" when `context` is not empty. `what_failed` names the call and
+  /// what it was asked to do, e.g. "cudaMalloc of 1024 bytes (1.0 KiB) failed".
+  CudaError(cudaError_t code, const std::string& what_failed, const std::string& context = {});
+
   /// The CUDA error code that was returned.
-  cudaError_t code() const noexcept { return code_; }
+  [[nodiscard]] cudaError_t code() const noexcept { return code_; }
 
  private:
   cudaError_t code_;
 };
 
-/// An allocation asked for more device memory than is free. A CudaError whose message also says
-/// how much was asked for and how much the device has.
+/// An allocation (device memory, or pinned host memory) failed for lack of memory. A CudaError
+/// whose message says how much was asked for and how much there is, e.g. "cudaMalloc of
+/// 1073741824 bytes (1.0 GiB) failed: cudaErrorMemoryAllocation (out of memory); 512.0 MiB free
+/// of 80.0 GiB".
 class OutOfMemory : public CudaError {
  public:
-  /// An allocation of `requested_bytes` at `file`:`line` failed.
-  OutOfMemory(std::size_t requested_bytes, const char* file, int line);
+  /// `call` (e.g. "cudaMalloc") could not allocate `requested_bytes`; `available` says how much
+  /// memory there is (e.g. "512.0 MiB free of 80.0 GiB").
+  OutOfMemory(const std::string& call, std::size_t requested_bytes, const std::string& available);
+
+  /// The size of the allocation that failed, in bytes.
+  [[nodiscard]] std::size_t requested_bytes() const noexcept { return requested_bytes_; }
+
+ private:
+  std::size_t requested_bytes_;
 };
 
 /// Thrown by COURSE_TODO: an exercise that has not been done yet. Its message names the exercise,
@@ -46,10 +64,10 @@ class NotImplemented : public std::logic_error {
 };
 
 /// Formats a byte count for people: 1536 -> "1.5 KiB".
-std::string format_bytes(std::size_t bytes);
+[[nodiscard]] std::string format_bytes(std::size_t bytes);
 
 /// Shortens an absolute source path to the part a student recognises ("chapters/01-.../x.cu").
-std::string course_relative_path(const char* file);
+[[nodiscard]] std::string course_relative_path(const char* file);
 
 namespace detail {
 [[noreturn]] void throw_cuda_error(cudaError_t code, const char* expression, const char* file,

@@ -26,16 +26,19 @@ struct LaunchConfig {
 
 /// Throws std::invalid_argument naming the broken limit when `config` cannot launch on a device
 /// with these limits; does nothing otherwise. Needs no GPU.
+/// @throws std::invalid_argument also when `limits` has a thread, block or grid limit <= 0.
 void validate_launch(const LaunchConfig& config, const DeviceInfo& limits);
 
 /// The same against the current device's limits.
 void validate_launch(const LaunchConfig& config);
 
-/// The number of blocks of `threads_per_block` threads that cover `n` elements (rounded up).
+/// The number of blocks of `threads_per_block` threads that cover `n` elements (rounded up),
+/// exact for every n (no overflow near SIZE_MAX). The result can exceed the grid limit:
+/// validate_launch() checks that.
 /// @throws std::invalid_argument when threads_per_block is 0.
-std::size_t blocks_to_cover(std::size_t n, unsigned threads_per_block);
+[[nodiscard]] std::size_t blocks_to_cover(std::size_t n, unsigned threads_per_block);
 
 /// "<<<(40, 1, 1), (256, 1, 1), 0>>>".
-std::string describe(const LaunchConfig& config);
+[[nodiscard]] std::string describe(const LaunchConfig& config);
 
 }  // namespace course

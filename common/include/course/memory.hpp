@@ -8,14 +8,17 @@
 /// | `cp.empty(n, dtype=cp.float32)`         | `course::DeviceArray<float> d(n);`         |
 /// | `cupyx.empty_pinned(n)`                 | `course::PinnedArray<float> p(n);`         |
 ///
-/// Both arrays are move-only: exactly one object owns each allocation and frees it in its
-/// destructor, which never throws.
+/// Both arrays are move-only: exactly one object owns each allocation (a std::unique_ptr with a
+/// deleter that calls cudaFree or cudaFreeHost) and frees it in its destructor, which never
+/// throws. Their element types must be trivially copyable.
 #pragma once
 
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -24,18 +27,53 @@
 namespace course {
 
 namespace detail {
-/// cudaMalloc that throws OutOfMemory with a clear message; 0 bytes returns nullptr.
+/// `count * element_size`, or std::length_error naming `owner`, the count and the element size
+/// when the product does not fit in a size_t (it would wrap around to a small allocation).
+std::size_t array_bytes(const char* owner, std::size_t count, std::size_t element_size);
+/// cudaMalloc; 0 bytes returns nullptr. Throws OutOfMemory ("cudaMalloc of N bytes (...) failed:
+/// cudaErrorMemoryAllocation (out of memory); X free of Y") or CudaError naming the call and size.
 void* device_allocate(std::size_t bytes);
 /// cudaFree that never throws (errors are reported on stderr).
 void device_free(void* pointer) noexcept;
-/// cudaMallocHost that throws; 0 bytes returns nullptr.
+/// cudaMallocHost; 0 bytes returns nullptr. Throws like device_allocate.
 void* pinned_allocate(std::size_t bytes);
 /// cudaFreeHost that never throws.
 void pinned_free(void* pointer) noexcept;
-/// cudaMemcpy / cudaMemcpyAsync with cudaMemcpyDefault; nothing happens for 0 bytes.
-void copy_bytes(void* destination, const void* source, std::size_t bytes);
-void copy_bytes_async(void* destination, const void* source, std::size_t bytes,
-                      cudaStream_t stream);
+/// Throws std::invalid_argument naming `what` when `pointer` is null and `count` is not 0.
+void require_pointer(const void* pointer, std::size_t count, const char* what);
+/// cudaMemcpy / cudaMemcpyAsync with cudaMemcpyDefault; nothing happens for 0 bytes. A failure
+/// throws CudaError naming the call, the size and `direction` (e.g. "host to device").
+void copy_bytes(void* destination, const void* source, std::size_t bytes, const char* direction);
+void copy_bytes_async(void* destination, const void* source, std::size_t bytes, cudaStream_t stream,
+                      const char* direction);
+/// cudaMemset; nothing happens for 0 bytes. A failure throws CudaError naming the call and size.
+void set_bytes(void* destination, unsigned char byte, std::size_t bytes);
+
+/// The deleters that let std::unique_ptr own the arrays' allocations.
+struct DeviceFree {
+  void operator()(void* pointer) const noexcept { device_free(pointer); }
+};
+struct PinnedFree {
+  void operator()(void* pointer) const noexcept { pinned_free(pointer); }
+};
+
+/// An element count that a move resets to 0. With it, a moved-from array is empty (null pointer
+/// and size 0, like the moved-from unique_ptr beside it) and the arrays' moves can be defaulted.
+class MovedFromZero {
+ public:
+  MovedFromZero(std::size_t value = 0) noexcept : value_(value) {}  // NOLINT: implicit on purpose
+  MovedFromZero(const MovedFromZero&) = delete;
+  MovedFromZero& operator=(const MovedFromZero&) = delete;
+  MovedFromZero(MovedFromZero&& other) noexcept : value_(std::exchange(other.value_, 0)) {}
+  MovedFromZero& operator=(MovedFromZero&& other) noexcept {
+    value_ = std::exchange(other.value_, 0);  // also right for a self-move
+    return *this;
+  }
+  operator std::size_t() const noexcept { return value_; }  // NOLINT: implicit on purpose
+
+ private:
+  std::size_t value_;
+};
 }  // namespace detail
 
 /// Throws std::invalid_argument("<what>: sizes differ (a elements vs b elements)") when a != b.
@@ -43,16 +81,27 @@ void copy_bytes_async(void* destination, const void* source, std::size_t bytes,
 void require_same_size(std::size_t a, std::size_t b, const char* what);
 
 /// A fixed-size array in GPU memory. Elements are not initialised (like cp.empty).
+/// Move-only: exactly one DeviceArray owns each allocation; a moved-from one is empty.
 template <typename T>
 class DeviceArray {
+  // The elements are copied as raw bytes (cudaMemcpy) and never constructed or destroyed.
+  static_assert(std::is_trivially_copyable_v<T>,
+                "course::DeviceArray<T> needs a trivially copyable T (numbers, or plain structs "
+                "of numbers): its elements are copied to and from the GPU as raw bytes and never "
+                "constructed, so types that own memory (std::string, std::vector, ...) cannot "
+                "live in GPU memory");
+
  public:
   /// An empty array (size 0, null pointer). Needs no GPU.
   DeviceArray() = default;
 
   /// Allocates `count` elements on the current device. 0 is allowed and allocates nothing.
-  /// @throws OutOfMemory when the device cannot hold them.
+  /// @throws std::length_error when count * sizeof(T) does not fit in a size_t.
+  /// @throws OutOfMemory when the device cannot hold them; CudaError for other failures.
   explicit DeviceArray(std::size_t count)
-      : data_(static_cast<T*>(detail::device_allocate(count * sizeof(T)))), size_(count) {}
+      : data_(static_cast<T*>(
+            detail::device_allocate(detail::array_bytes("DeviceArray", count, sizeof(T))))),
+        size_(count) {}
 
   /// Allocates and copies `host` to the device (synchronous).
   explicit DeviceArray(const std::vector<T>& host) : DeviceArray(host.size()) {
@@ -62,49 +111,44 @@ class DeviceArray {
   DeviceArray(const DeviceArray&) = delete;
   DeviceArray& operator=(const DeviceArray&) = delete;
   /// Takes over `other`'s allocation; `other` is left empty.
-  DeviceArray(DeviceArray&& other) noexcept
-      : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  DeviceArray(DeviceArray&& other) noexcept = default;
   /// Frees this array's allocation and takes over `other`'s; `other` is left empty.
-  DeviceArray& operator=(DeviceArray&& other) noexcept {
-    if (this != &other) {
-      detail::device_free(data_);
-      data_ = std::exchange(other.data_, nullptr);
-      size_ = std::exchange(other.size_, 0);
-    }
-    return *this;
-  }
-  ~DeviceArray() { detail::device_free(data_); }
+  DeviceArray& operator=(DeviceArray&& other) noexcept = default;
+  /// Frees the allocation; never throws.
+  ~DeviceArray() = default;
 
   /// Number of elements.
-  std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
   /// Size in bytes.
-  std::size_t bytes() const noexcept { return size_ * sizeof(T); }
+  [[nodiscard]] std::size_t bytes() const noexcept { return size_ * sizeof(T); }
   /// True when the array holds no elements.
-  bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
   /// Raw device pointer, for kernel arguments. Never dereference it on the host.
-  T* data() noexcept { return data_; }
+  [[nodiscard]] T* data() noexcept { return data_.get(); }
   /// Raw device pointer, for kernel arguments. Never dereference it on the host.
-  const T* data() const noexcept { return data_; }
+  [[nodiscard]] const T* data() const noexcept { return data_.get(); }
 
   /// Copies `count` elements from host memory into this array (synchronous).
-  /// @throws std::invalid_argument when count != size().
+  /// @throws std::invalid_argument when count != size() or `host` is null.
   void copy_from_host(const T* host, std::size_t count) {
-    require_same_size(count, size_, "copy_from_host: host vs device array");
-    detail::copy_bytes(data_, host, bytes());
+    require_same_size(count, size_, "DeviceArray::copy_from_host: host vs device array");
+    detail::require_pointer(host, count, "DeviceArray::copy_from_host: the host pointer");
+    detail::copy_bytes(data(), host, bytes(), "host to device");
   }
   /// Copies a host vector into this array (synchronous).
   /// @throws std::invalid_argument when host.size() != size().
   void copy_from_host(const std::vector<T>& host) { copy_from_host(host.data(), host.size()); }
 
   /// Copies this array into `count` elements of host memory (synchronous).
-  /// @throws std::invalid_argument when count != size().
+  /// @throws std::invalid_argument when count != size() or `host` is null.
   void copy_to_host(T* host, std::size_t count) const {
-    require_same_size(count, size_, "copy_to_host: host vs device array");
-    detail::copy_bytes(host, data_, bytes());
+    require_same_size(count, size_, "DeviceArray::copy_to_host: host vs device array");
+    detail::require_pointer(host, count, "DeviceArray::copy_to_host: the host pointer");
+    detail::copy_bytes(host, data(), bytes(), "device to host");
   }
 
   /// Returns a host copy of the whole array (synchronous), like cp.asnumpy.
-  std::vector<T> to_host() const {
+  [[nodiscard]] std::vector<T> to_host() const {
     std::vector<T> host(size_);
     copy_to_host(host.data(), host.size());
     return host;
@@ -112,87 +156,92 @@ class DeviceArray {
 
   /// Asynchronous upload on `stream`. For the copy to overlap with other work, `host` must be
   /// pinned memory (see PinnedArray); it must stay alive until the stream reaches the copy.
+  /// @throws std::invalid_argument when count != size() or `host` is null.
   void copy_from_host_async(const T* host, std::size_t count, cudaStream_t stream) {
-    require_same_size(count, size_, "copy_from_host_async: host vs device array");
-    detail::copy_bytes_async(data_, host, bytes(), stream);
+    require_same_size(count, size_, "DeviceArray::copy_from_host_async: host vs device array");
+    detail::require_pointer(host, count, "DeviceArray::copy_from_host_async: the host pointer");
+    detail::copy_bytes_async(data(), host, bytes(), stream, "host to device");
   }
   /// Asynchronous download on `stream`; the same rules as copy_from_host_async.
   void copy_to_host_async(T* host, std::size_t count, cudaStream_t stream) const {
-    require_same_size(count, size_, "copy_to_host_async: host vs device array");
-    detail::copy_bytes_async(host, data_, bytes(), stream);
+    require_same_size(count, size_, "DeviceArray::copy_to_host_async: host vs device array");
+    detail::require_pointer(host, count, "DeviceArray::copy_to_host_async: the host pointer");
+    detail::copy_bytes_async(host, data(), bytes(), stream, "device to host");
   }
 
   /// Sets every byte to `byte` (cudaMemset). fill_bytes(0xFF) makes every float a NaN: the
   /// graders use it to poison outputs, so that an element the kernel never wrote cannot pass.
-  void fill_bytes(unsigned char byte) {
-    if (size_ > 0)
-      COURSE_CUDA_CHECK(cudaMemset(data_, byte, bytes()));
-  }
+  void fill_bytes(unsigned char byte) { detail::set_bytes(data(), byte, bytes()); }
 
  private:
-  T* data_ = nullptr;
-  std::size_t size_ = 0;
+  std::unique_ptr<T, detail::DeviceFree> data_;
+  detail::MovedFromZero size_;
 };
 
 /// Uploads a host vector: the counterpart of `cp.asarray(h)`.
 template <typename T>
-DeviceArray<T> to_device(const std::vector<T>& host) {
+[[nodiscard]] DeviceArray<T> to_device(const std::vector<T>& host) {
   return DeviceArray<T>(host);
 }
 
 /// Page-locked ("pinned") host memory. The GPU's copy engines read and write it directly, so
 /// transfers run at full PCIe/NVLink speed and can be asynchronous; pageable memory (std::vector)
-/// is first staged through a pinned buffer by the driver.
+/// is first staged through a pinned buffer by the driver. Elements are not initialised.
+/// Move-only: exactly one PinnedArray owns each allocation; a moved-from one is empty.
 template <typename T>
 class PinnedArray {
+  // The elements are raw bytes that the GPU reads and writes; nothing constructs them.
+  static_assert(std::is_trivially_copyable_v<T>,
+                "course::PinnedArray<T> needs a trivially copyable T (numbers, or plain structs "
+                "of numbers): its elements are raw bytes copied by the GPU and never "
+                "constructed, so types that own memory (std::string, std::vector, ...) cannot "
+                "live in it");
+
  public:
   /// An empty array (size 0, null pointer). Needs no GPU.
   PinnedArray() = default;
   /// Allocates `count` elements of pinned host memory; 0 allocates nothing.
+  /// @throws std::length_error when count * sizeof(T) does not fit in a size_t.
+  /// @throws OutOfMemory when the host cannot pin that much; CudaError for other failures.
   explicit PinnedArray(std::size_t count)
-      : data_(static_cast<T*>(detail::pinned_allocate(count * sizeof(T)))), size_(count) {}
+      : data_(static_cast<T*>(
+            detail::pinned_allocate(detail::array_bytes("PinnedArray", count, sizeof(T))))),
+        size_(count) {}
   PinnedArray(const PinnedArray&) = delete;
   PinnedArray& operator=(const PinnedArray&) = delete;
   /// Takes over `other`'s allocation; `other` is left empty.
-  PinnedArray(PinnedArray&& other) noexcept
-      : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  PinnedArray(PinnedArray&& other) noexcept = default;
   /// Frees this array's allocation and takes over `other`'s; `other` is left empty.
-  PinnedArray& operator=(PinnedArray&& other) noexcept {
-    if (this != &other) {
-      detail::pinned_free(data_);
-      data_ = std::exchange(other.data_, nullptr);
-      size_ = std::exchange(other.size_, 0);
-    }
-    return *this;
-  }
-  ~PinnedArray() { detail::pinned_free(data_); }
+  PinnedArray& operator=(PinnedArray&& other) noexcept = default;
+  /// Frees the allocation; never throws.
+  ~PinnedArray() = default;
 
   /// Number of elements.
-  std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
   /// Size in bytes.
-  std::size_t bytes() const noexcept { return size_ * sizeof(T); }
+  [[nodiscard]] std::size_t bytes() const noexcept { return size_ * sizeof(T); }
   /// True when the array holds no elements.
-  bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
   /// Raw host pointer; also what the asynchronous copies of DeviceArray take.
-  T* data() noexcept { return data_; }
+  [[nodiscard]] T* data() noexcept { return data_.get(); }
   /// Raw host pointer (read-only).
-  const T* data() const noexcept { return data_; }
+  [[nodiscard]] const T* data() const noexcept { return data_.get(); }
   /// Element `i`, unchecked (host memory: readable and writable on the host).
-  T& operator[](std::size_t i) noexcept { return data_[i]; }
+  T& operator[](std::size_t i) noexcept { return data_.get()[i]; }
   /// Element `i`, unchecked, read-only.
-  const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+  const T& operator[](std::size_t i) const noexcept { return data_.get()[i]; }
   /// First element, for range-for loops and standard algorithms.
-  T* begin() noexcept { return data_; }
+  T* begin() noexcept { return data(); }
   /// One past the last element.
-  T* end() noexcept { return data_ + size_; }
+  T* end() noexcept { return data() + size(); }
   /// First element, read-only.
-  const T* begin() const noexcept { return data_; }
+  const T* begin() const noexcept { return data(); }
   /// One past the last element, read-only.
-  const T* end() const noexcept { return data_ + size_; }
+  const T* end() const noexcept { return data() + size(); }
 
  private:
-  T* data_ = nullptr;
-  std::size_t size_ = 0;
+  std::unique_ptr<T, detail::PinnedFree> data_;
+  detail::MovedFromZero size_;
 };
 
 }  // namespace course

@@ -12,7 +12,6 @@
 #include <functional>
 #include <vector>
 
-#include "course/memory.hpp"
 #include "course/stream.hpp"
 
 namespace course {
@@ -29,16 +28,20 @@ class GpuTimer {
   /// A timer for work queued on `stream` (0: the default stream).
   explicit GpuTimer(cudaStream_t stream = nullptr) : stream_(stream) {}
   /// Records the start event on the stream; returns at once.
-  void start() { start_.record(stream_); }
+  void start();
   /// Records the stop event on the stream; returns at once.
-  void stop() { stop_.record(stream_); }
+  /// @throws std::logic_error when start() was not called first.
+  void stop();
   /// Milliseconds between start() and stop(); blocks until stop() has been reached.
-  float elapsed_ms() const { return course::elapsed_ms(start_, stop_); }
+  /// @throws std::logic_error when start() and stop() were not both called.
+  [[nodiscard]] float elapsed_ms() const;
 
  private:
   cudaStream_t stream_;
   Event start_;
   Event stop_;
+  bool started_ = false;
+  bool stopped_ = false;
 };
 
 /// How a timing was taken and what it gave.
@@ -51,32 +54,22 @@ struct Timing {
 
 /// Options for time_gpu() and time_cpu().
 struct TimingOptions {
-  int warmup = 3;         ///< untimed runs first: module loading, caches, clocks ramping up
-  int repetitions = 20;   ///< timed runs; the median is robust to the odd slow one
-  bool flush_l2 = false;  ///< overwrite the L2 cache before each timed run (GPU only)
+  int warmup = 3;        ///< untimed runs first: module loading, caches, clocks ramping up
+  int repetitions = 20;  ///< timed runs; the median is robust to the odd slow one
 };
 
 /// Runs `work` (which queues GPU work on `stream`) warmup + repetitions times and times each
 /// run with events. Returns the median. Throws whatever `work` throws.
-Timing time_gpu(const std::function<void()>& work, const TimingOptions& options = {},
-                cudaStream_t stream = nullptr);
+/// @throws std::invalid_argument when `work` is empty, warmup < 0 or repetitions < 1.
+[[nodiscard]] Timing time_gpu(const std::function<void()>& work, const TimingOptions& options = {},
+                              cudaStream_t stream = nullptr);
 
 /// Runs `work` on the CPU and times each run with a steady host clock.
-Timing time_cpu(const std::function<void()>& work, const TimingOptions& options = {});
-
-/// Evicts the L2 cache by writing a buffer twice its size, so the next kernel reads from DRAM.
-class L2Flusher {
- public:
-  /// Allocates the scratch buffer (twice the current device's L2 size).
-  L2Flusher();
-  /// Queues the writes on `stream` (0: the default stream); returns at once.
-  void flush(cudaStream_t stream = nullptr);
-
- private:
-  DeviceArray<unsigned char> scratch_;
-};
+/// @throws std::invalid_argument when `work` is empty, warmup < 0 or repetitions < 1.
+[[nodiscard]] Timing time_cpu(const std::function<void()>& work, const TimingOptions& options = {});
 
 /// The median of a list of numbers (the list is copied); 0 for an empty list.
-double median(std::vector<double> values);
+/// @throws std::invalid_argument when a value is NaN.
+[[nodiscard]] double median(std::vector<double> values);
 
 }  // namespace course
