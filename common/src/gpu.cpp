@@ -29,7 +29,7 @@ namespace {
 
 // The course's kernels and tools assume Volta (7.0) or newer, whatever the build targets.
 constexpr int kCourseMinimumArch = 70;
-const char* const kGettingAGpu = "see README, 'Getting a GPU'";
+const char* const kGettingAGpu = "see docs/getting-a-gpu.md";
 
 std::string error_text(cudaError_t code) {
   return std::string(cudaGetErrorName(code)) + " (" + cudaGetErrorString(code) + ")";
