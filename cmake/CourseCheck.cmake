@@ -101,13 +101,13 @@ function(_course_check_sources prefix exercise_files problems_var)
   foreach(file IN LISTS student_files)
     if(NOT file IN_LIST solution_files)
       _course_problem(problems "solutions/${directory}/${file}: missing (chapters/${directory}/${file} "
-        "has no reference solution; solutions/ mirrors chapters/ file for file)")
+        "has no reference solution: solutions/ mirrors chapters/ file for file)")
     endif()
   endforeach()
   foreach(file IN LISTS solution_files)
     if(NOT file IN_LIST student_files)
       _course_problem(problems "chapters/${directory}/${file}: missing (solutions/${directory}/${file} "
-        "has no skeleton; solutions/ mirrors chapters/ file for file)")
+        "has no skeleton: solutions/ mirrors chapters/ file for file)")
     elseif(NOT file IN_LIST exercise_files)
       if(file MATCHES "\\.(cu|cpp)$")
         _course_problem(problems "chapters/${directory}/${file}: not the file of any exercise in "
