@@ -50,6 +50,13 @@ def say(text: str = "") -> None:
     print(text, flush=True)
 
 
+def line_width() -> int:
+    """The terminal's width (160 when the output is not a terminal): one row, one line."""
+    if not sys.stdout.isatty():
+        return 160
+    return shutil.get_terminal_size((160, 40)).columns
+
+
 def clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -636,9 +643,10 @@ def print_scoreboard(rows: List[Row], named: bool) -> bool:
                 optional_total += 1
                 optional_passed += 1 if row.passed else 0
             score = "%d/%d" % (points, exercise.points)
+            room = max(40, line_width() - (2 + 6 + width + 1 + 17 + 6 + 2))
             say("  %-5s %-*s %s%-16s%s %6s  %s" % (
                 exercise.id, width, clip(label, width), colours[row.verdict], row.verdict,
-                STYLE.reset, score, clip(row.text, 150)))
+                STYLE.reset, score, clip(row.text, room)))
         say("  %s%d/%d points%s" % (STYLE.dim, chapter_earned, chapter_points, STYLE.reset))
         total_points += chapter_points
         earned_points += chapter_earned
