@@ -172,7 +172,8 @@ void check_edge_sizes(const std::string& name, const ImageKernel& run) {
 }
 
 // A 640 x 480 RGB picture to look at: colour gradients (red left to right, green top to bottom),
-// a white disc, and a square of 1-pixel black and white stripes that the blur turns to gray.
+// a white disc, and a square of stripes, one white column in three, that the blur turns into an
+// even gray (every 3 x 3 neighbourhood inside it holds exactly one white column).
 std::vector<std::uint8_t> test_picture(int width, int height) {
   std::vector<std::uint8_t> rgb(3 * static_cast<std::size_t>(width) * height);
   const int radius = height / 4;
@@ -184,7 +185,7 @@ std::vector<std::uint8_t> test_picture(int width, int height) {
         r = g = b = 255;
       if (x >= width / 2 && x < width / 2 + height / 3 && y >= height / 3 &&
           y < height / 3 + height / 3)
-        r = g = b = (x % 2 == 0) ? 0 : 255;
+        r = g = b = (x % 3 == 0) ? 255 : 0;
       std::uint8_t* pixel = &rgb[3 * (static_cast<std::size_t>(y) * width + x)];
       pixel[0] = static_cast<std::uint8_t>(r);
       pixel[1] = static_cast<std::uint8_t>(g);

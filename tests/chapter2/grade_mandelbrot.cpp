@@ -85,15 +85,17 @@ const ViewCase kZoomedView{"the view zoomed on -0.75 + 0.1i",
                            chapter2::MandelbrotView{-0.80, -0.70, 0.05, 0.15, 1000}, 0.05,
                            "mandelbrot-zoom"};
 
-// Saves counts as a gray picture: the set black, the rest brighter the later it escapes.
+// Saves counts as a gray picture: the set black, the rest brighter the later it escapes (on a
+// logarithmic scale: most points escape within a few iterations).
 void save_counts(const std::string& name, const std::vector<std::uint16_t>& counts, int width,
                  int height, int max_iterations) {
   std::vector<std::uint8_t> gray(static_cast<std::size_t>(width) * height);
   for (std::size_t i = 0; i < gray.size(); ++i) {
     const int count = counts[i];
-    gray[i] = count >= max_iterations
-                  ? 0
-                  : static_cast<std::uint8_t>(255.0 * std::sqrt(double(count) / max_iterations));
+    gray[i] =
+        count >= max_iterations
+            ? 0
+            : static_cast<std::uint8_t>(255.0 * std::log1p(count) / std::log1p(max_iterations));
   }
   chapter2_grading::save_pgm(name, width, height, gray.data());
 }
