@@ -17,14 +17,14 @@ COURSE_HOST_DEVICE std::size_t grid_stride_start(unsigned block, unsigned thread
   // of two unsigned values computed, and what is it for block 4,194,304 of 1024 threads? Delete
   // the COURSE_TODO_HOST_DEVICE line when you are done (it throws only in the CPU's copy).
   COURSE_TODO_HOST_DEVICE("2.1", "grid_stride_start: the thread's global index, in std::size_t");
-  return 0;
+  return ~std::size_t{0};  // a placeholder past any n: until this is done, the loop does nothing
 }
 
 COURSE_HOST_DEVICE std::size_t grid_stride_step(unsigned blocks, unsigned threads_per_block) {
   // TODO(2.1): how many threads does the whole grid have? How far must each step go for no two
   // threads to visit the same element?
   COURSE_TODO_HOST_DEVICE("2.1", "grid_stride_step: the number of threads in the grid");
-  return 1;
+  return ~std::size_t{0} / 2;  // a placeholder: one step ends any loop, none runs for ever
 }
 
 }  // namespace chapter2
