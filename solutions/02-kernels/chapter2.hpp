@@ -14,8 +14,9 @@
 /// escape_time) are COURSE_HOST_DEVICE, that is `__host__ __device__` under nvcc
 /// (course/host_device.hpp): nvcc compiles each of them twice, once for the GPU, where your
 /// kernels call them, and once for the CPU, where the `cpu` graders (ch2.1-cpu, ch2.2-cpu,
-/// ch2.3-cpu) call them on a machine without a GPU. They take and return plain values and host or
-/// device pointers alike.
+/// ch2.3-cpu) call them on a machine without a GPU. They take everything as arguments (the CPU
+/// copy has no threadIdx or blockIdx); blur_pixel reads through a plain pointer, to host memory
+/// when the CPU calls it and to device memory when a kernel does.
 #pragma once
 
 #include <cuda_runtime.h>

@@ -4,7 +4,6 @@
 // the same references. On the GPU: rgb_to_gray and box_blur, and a test picture whose results are
 // saved as image files to look at (image_files.hpp says where).
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <sstream>
