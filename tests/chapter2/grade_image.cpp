@@ -274,25 +274,25 @@ TEST_CASE("2.2 gray_value follows the integer rule for all 2^24 colours", "[2.2]
     REQUIRE(got == expected);
   }
   std::size_t differ = 0;
-  unsigned first[3] = {0, 0, 0};
-  int first_got = 0;
+  std::string first;  // the first colour that differs, as a message
   for (unsigned r = 0; r < 256; ++r) {
     for (unsigned g = 0; g < 256; ++g) {
       for (unsigned b = 0; b < 256; ++b) {
         const int got =
             chapter2::gray_value(static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(g),
                                  static_cast<std::uint8_t>(b));
-        if (got != gray_rule(r, g, b) && differ++ == 0) {
-          first[0] = r, first[1] = g, first[2] = b;
-          first_got = got;
+        const int expected = gray_rule(r, g, b);
+        if (got != expected && differ++ == 0) {
+          std::ostringstream text;
+          text << "gray_value(" << r << ", " << g << ", " << b << ") = " << got << ", expected "
+               << expected;
+          first = text.str();
         }
       }
     }
   }
-  INFO("gray_value(" << first[0] << ", " << first[1] << ", " << first[2] << ") = " << first_got
-                     << ", expected " << int(gray_rule(first[0], first[1], first[2])) << "; "
-                     << differ << " of the 16777216 colours differ (the rule: (77 R + 150 G + 29 B "
-                     << "+ 128) >> 8, computed in int: in std::uint8_t the sum wraps around)");
+  INFO(first << "; " << differ << " of the 16777216 colours differ (the rule: (77 R + 150 G + "
+             << "29 B + 128) >> 8, computed in int: in std::uint8_t the sum wraps around)");
   REQUIRE(differ == 0);
 }
 
