@@ -42,7 +42,8 @@ namespace chapter2 {
 void thrust_saxpy(float a, const float* x, float* y, std::size_t n) {
   // TODO(2.5): wrap x and y with thrust::device_pointer_cast, then one thrust::transform with
   // two input ranges (x and y), y as the output and SaxpyFunctor{a}. Which execution policy
-  // runs it on the GPU (thrust::cuda::par)?
+  // runs it on the GPU and returns without waiting, as chapter2.hpp asks (thrust::cuda::par
+  // waits for the GPU before returning; thrust::cuda::par_nosync does not)?
   COURSE_TODO("2.5", "y = a * x + y with thrust::transform");
 }
 

@@ -1,9 +1,11 @@
 // 2.2 — 2D image kernels: grayscale and box blur.
 //
 // Idea: one thread per output pixel, on a 2D grid laid over the image: thread (x, y) computes
-// pixel (x, y), x being the column and y the row. rgb_to_gray reads its pixel's 3 bytes and writes
-// one; box_blur reads the up to 9 pixels of its 3x3 neighbourhood that lie inside the image and
-// writes their mean, rounded to nearest.
+// pixel (x, y), x being the column and y the row. What one pixel gets is a __host__ __device__
+// function of its own (gray_value, blur_pixel, declared in chapter2.hpp): the kernels call their
+// device copies, the CPU grader (ch2.2-cpu) checks their host copies. rgb_to_gray reads its
+// pixel's 3 bytes and writes one; box_blur reads the up to 9 pixels of its 3x3 neighbourhood that
+// lie inside the image and writes their mean, rounded to nearest.
 // Launch shape (2D): blocks of 32 x 8 threads (32 columns by 8 rows) and
 // ceil(width / 32) x ceil(height / 8) blocks, so that the partly filled blocks on the right and
 // bottom edges cover the last columns and rows. The bounds check on both x and y stops their
@@ -18,6 +20,37 @@
 #include "chapter2.hpp"
 #include "course/error.hpp"
 
+namespace chapter2 {
+
+COURSE_HOST_DEVICE std::uint8_t gray_value(std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+  // The bytes are promoted to int before the products: at most (256 * 255 + 128) >> 8 = 255,
+  // because the weights add up to 256. In std::uint8_t the sum would wrap around at 256.
+  return static_cast<std::uint8_t>((77 * r + 150 * g + 29 * b + 128) >> 8);
+}
+
+COURSE_HOST_DEVICE std::uint8_t blur_pixel(const std::uint8_t* image, int width, int height, int x,
+                                           int y) {
+  unsigned sum = 0;
+  unsigned count = 0;
+  for (int dy = -1; dy <= 1; ++dy) {
+    const int row = y + dy;
+    if (row < 0 || row >= height)
+      continue;  // above the first row or below the last: not in the image
+    for (int dx = -1; dx <= 1; ++dx) {
+      const int column = x + dx;
+      if (column < 0 || column >= width)
+        continue;  // left of the first column or right of the last
+      // size_t: row * width passes 2^31 for a 50,000 x 50,000 image.
+      sum += image[static_cast<std::size_t>(row) * width + column];
+      ++count;
+    }
+  }
+  // count is 4 in a corner, 6 on an edge, 9 inside; never 0 (the pixel itself is counted).
+  return static_cast<std::uint8_t>((sum + count / 2) / count);
+}
+
+}  // namespace chapter2
+
 namespace {
 
 constexpr unsigned kBlockX = 32;  // a whole warp along a row
@@ -30,11 +63,7 @@ __global__ void rgb_to_gray_kernel(const std::uint8_t* rgb, std::uint8_t* gray, 
   if (x < width && y < height) {
     // size_t: width * height passes 2^31 for a 50,000 x 50,000 image.
     const std::size_t i = static_cast<std::size_t>(y) * width + x;
-    const unsigned r = rgb[3 * i];
-    const unsigned g = rgb[3 * i + 1];
-    const unsigned b = rgb[3 * i + 2];
-    // At most (256 * 255 + 128) >> 8 = 255: the weights add up to 256.
-    gray[i] = static_cast<std::uint8_t>((77 * r + 150 * g + 29 * b + 128) >> 8);
+    gray[i] = chapter2::gray_value(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
   }
 }
 
@@ -42,28 +71,13 @@ __global__ void box_blur_kernel(const std::uint8_t* input, std::uint8_t* output,
                                 int height) {
   const int x = blockIdx.x * blockDim.x + threadIdx.x;  // column
   const int y = blockIdx.y * blockDim.y + threadIdx.y;  // row
-  if (x < width && y < height) {
-    unsigned sum = 0;
-    unsigned count = 0;
-    for (int dy = -1; dy <= 1; ++dy) {
-      const int row = y + dy;
-      if (row < 0 || row >= height)
-        continue;  // above the first row or below the last: not in the image
-      for (int dx = -1; dx <= 1; ++dx) {
-        const int column = x + dx;
-        if (column < 0 || column >= width)
-          continue;  // left of the first column or right of the last
-        sum += input[static_cast<std::size_t>(row) * width + column];
-        ++count;
-      }
-    }
-    // count is 4 in a corner, 6 on an edge, 9 inside; never 0 (the pixel itself is counted).
+  if (x < width && y < height)
     output[static_cast<std::size_t>(y) * width + x] =
-        static_cast<std::uint8_t>((sum + count / 2) / count);
-  }
+        chapter2::blur_pixel(input, width, height, x, y);
 }
 
-// Throws std::invalid_argument for a negative size; returns false when there are no pixels.
+// Throws std::invalid_argument for a negative size, also when the other one is 0 (-1 x 0 is an
+// error, not an empty image); returns false when there are no pixels.
 bool has_pixels(const char* function, int width, int height) {
   if (width < 0 || height < 0) {
     throw std::invalid_argument(std::string(function) + ": width and height must be >= 0, got " +

@@ -10,26 +10,27 @@
 // bounds check on x and y. Threads of a warp run in lockstep, so a warp takes as long as its
 // slowest pixel: 16 x 16 blocks make each warp a compact 16 x 2 tile, whose pixels tend to need
 // similar counts.
-// Changed from 2.2: the per-pixel work lives in a __device__ function (compiled for the GPU,
-// callable only from GPU code), and the kernel computes its input (c) instead of reading it.
+// Changed from 2.2: the kernel computes its input (c) instead of reading it, and the per-pixel
+// work, a loop of up to max_iterations steps, lives in escape_time, a __host__ __device__
+// function (chapter2.hpp): the kernel calls its device copy, the CPU grader (ch2.3-cpu) its host
+// copy.
 // Precision: c is computed in double from the view, exactly as chapter2.hpp writes it, then
-// rounded to float once; z and the iteration are float. nvcc fuses a * b + c into one FMA
-// instruction (one rounding instead of two) where it can: near the set's boundary, where the
-// orbit is chaotic, that can change a pixel's count, and the grader allows for it.
+// rounded to float once; z and the iteration are float. In the device copy nvcc fuses a * b + c
+// into one FMA instruction (one rounding instead of two) where it can; the host copy is compiled
+// by the host compiler, which on x86-64 emits no FMA by default. Near the set's boundary, where
+// the orbit is chaotic, that can change a pixel's count, and both graders allow for it.
 #include <stdexcept>
 #include <string>
 
 #include "chapter2.hpp"
 #include "course/error.hpp"
 
-namespace {
+namespace chapter2 {
 
-constexpr unsigned kBlockSide = 16;  // 16 x 16 = 256 threads per block
-
-// The escape time of c = cr + i ci: the first n for which |z_n|^2 > 4, where z_0 = 0 and
-// z_(n+1) = z_n^2 + c, or max_iterations when there is none up to there. A point with |c| > 2
-// escapes after 1 iteration; a point of the set never escapes and gets max_iterations.
-__device__ int escape_time(float cr, float ci, int max_iterations) {
+// The first n for which |z_n|^2 > 4, where z_0 = 0 and z_(n+1) = z_n^2 + c, or max_iterations
+// when there is none up to there. A point with |c| > 2 escapes after 1 iteration; a point of the
+// set never escapes and gets max_iterations.
+COURSE_HOST_DEVICE int escape_time(float cr, float ci, int max_iterations) {
   float zr = 0.0f;
   float zi = 0.0f;
   int n = 0;
@@ -46,6 +47,12 @@ __device__ int escape_time(float cr, float ci, int max_iterations) {
   return n;
 }
 
+}  // namespace chapter2
+
+namespace {
+
+constexpr unsigned kBlockSide = 16;  // 16 x 16 = 256 threads per block
+
 __global__ void mandelbrot_kernel(std::uint16_t* iterations, int width, int height,
                                   chapter2::MandelbrotView view) {
   const int px = blockIdx.x * blockDim.x + threadIdx.x;  // column
@@ -54,7 +61,8 @@ __global__ void mandelbrot_kernel(std::uint16_t* iterations, int width, int heig
     // The pixel's centre, in double, in the header's order of operations; y decreases downwards.
     const double x = view.x_min + (px + 0.5) * (view.x_max - view.x_min) / width;
     const double y = view.y_max - (py + 0.5) * (view.y_max - view.y_min) / height;
-    const int n = escape_time(static_cast<float>(x), static_cast<float>(y), view.max_iterations);
+    const int n =
+        chapter2::escape_time(static_cast<float>(x), static_cast<float>(y), view.max_iterations);
     iterations[static_cast<std::size_t>(py) * width + px] = static_cast<std::uint16_t>(n);
   }
 }
@@ -65,6 +73,7 @@ namespace chapter2 {
 
 void mandelbrot(std::uint16_t* iterations, int width, int height, const MandelbrotView& view,
                 cudaStream_t stream) {
+  // Both checks before the empty-image case: bad arguments throw whatever the size.
   if (width < 0 || height < 0) {
     throw std::invalid_argument("mandelbrot: width and height must be >= 0, got " +
                                 std::to_string(width) + " x " + std::to_string(height));

@@ -9,16 +9,34 @@
 // Changed from 1.2: there the grid had to be sized from n (ceil(n / 256) blocks, one element per
 // thread). The grid-stride loop frees the grid size from n: one block of one warp is correct
 // (slow), a grid that fills the GPU once is correct and fast, and so is a grid larger than n.
+// The index arithmetic lives in two __host__ __device__ functions (chapter2.hpp): the kernel
+// calls their device copies, and the CPU grader (ch2.1-cpu) checks their host copies on grids of
+// every shape, one of more than 2^32 threads included, without a GPU.
 #include "chapter2.hpp"
 #include "course/error.hpp"
 #include "course/launch.hpp"
 
+namespace chapter2 {
+
+// size_t arithmetic: in unsigned, both products wrap around at 2^32 on large grids (4,194,304
+// blocks of 1024 threads is 2^32 threads: a 32-bit stride would be 0, and the loop would never
+// end), and the casts must come before the multiplication, not after it.
+COURSE_HOST_DEVICE std::size_t grid_stride_start(unsigned block, unsigned thread,
+                                                 unsigned threads_per_block) {
+  return static_cast<std::size_t>(block) * threads_per_block + thread;
+}
+
+COURSE_HOST_DEVICE std::size_t grid_stride_step(unsigned blocks, unsigned threads_per_block) {
+  return static_cast<std::size_t>(blocks) * threads_per_block;
+}
+
+}  // namespace chapter2
+
 namespace {
 
 __global__ void saxpy_kernel(float a, const float* x, float* y, std::size_t n) {
-  // size_t arithmetic: both products overflow 32 bits on large grids and large arrays.
-  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+  const std::size_t stride = chapter2::grid_stride_step(gridDim.x, blockDim.x);
+  for (std::size_t i = chapter2::grid_stride_start(blockIdx.x, threadIdx.x, blockDim.x); i < n;
        i += stride) {
     y[i] = a * x[i] + y[i];
   }
@@ -33,6 +51,7 @@ void saxpy(float a, const float* x, float* y, std::size_t n, unsigned blocks,
   course::LaunchConfig config;
   config.grid = dim3(blocks);
   config.block = dim3(threads_per_block);
+  // First, whatever n is: a grid of 0 blocks throws even when there is nothing to do.
   course::validate_launch(config);  // throws std::invalid_argument on 0 blocks, 0 threads, ...
   if (n == 0)
     return;  // nothing to do: no launch at all
