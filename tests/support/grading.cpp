@@ -74,6 +74,40 @@ int finish_run(int catch_status) {
   return (failures > 0 || catch_status != 0) ? 1 : 0;
 }
 
+std::uint64_t seed() {
+  return seed_from_environment(20261121);
+}
+
+std::vector<std::size_t> interesting_sizes() {
+  return {0,   1,   2,   3,   7,   31,   32,   33,   127,   128,     129,           255,
+          256, 257, 511, 512, 513, 1023, 1024, 1025, 65537, 1000003, (1u << 22) + 1};
+}
+
+std::string format_rate(double bytes_per_second) {
+  char text[64];
+  if (bytes_per_second >= 1e12) {
+    std::snprintf(text, sizeof text, "%.2f TB/s", bytes_per_second / 1e12);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f GB/s", bytes_per_second / 1e9);
+  }
+  return text;
+}
+
+void require_at_least(const std::string& what, double measured, double required,
+                      const std::string& unit, const std::string& hint) {
+  std::ostringstream figure;
+  figure.precision(3);
+  figure << what << ": " << measured << " " << unit << " (required >= " << required << ")";
+  note("FIGURE: " + figure.str());
+  std::cout << "COURSE-FIGURE: " << figure.str() << std::endl;
+  std::ostringstream failure;
+  failure.precision(3);
+  failure << "too slow: " << what << " measured " << measured << " " << unit
+          << ", required at least " << required << " " << unit << ". Try: " << hint;
+  INFO(failure.str());
+  CHECK(measured >= required);
+}
+
 namespace {
 
 std::string failure_text(const Catch::AssertionStats& stats) {
