@@ -50,7 +50,8 @@ struct LaunchRecording {
 /// Waits for the device, runs `work` exactly once, waits for the device again and returns the
 /// kernels launched in between, in launch order. Kernels that earlier work launched are not
 /// listed, nor are memory copies and memsets; kernels that other threads of this process launch
-/// meanwhile are (graders run one thing at a time). Usable any number of times in a process.
+/// meanwhile are (graders run one thing at a time). Usable any number of times in a process, one
+/// recording at a time: `work` must not record launches itself.
 ///
 /// Recording cannot work in some processes: when compute-sanitizer, Nsight Compute or Nsight
 /// Systems already uses CUPTI (CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED), when this build has
