@@ -13,7 +13,12 @@ const chapter1_grading::Launcher kLauncher = [](const float* a, const float* b, 
 
 TEST_CASE("1.5 vector_add_fast is correct for every size", "[1.5][correctness]") {
   COURSE_REQUIRE_GPU();
-  chapter1_grading::check_correct_for_all_sizes(kLauncher, (std::size_t{1} << 26) + 3);
+  chapter1_grading::check_correct_for_all_sizes("1.5", kLauncher, (std::size_t{1} << 26) + 3);
+}
+
+TEST_CASE("1.5 vector_add_fast is correct past 2^31 elements", "[1.5][correctness]") {
+  COURSE_REQUIRE_GPU();
+  chapter1_grading::check_correct_past_2_to_31("1.5", kLauncher);
 }
 
 TEST_CASE("1.5 vector_add_fast reaches the copy bandwidth", "[1.5][speed]") {

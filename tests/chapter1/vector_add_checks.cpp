@@ -5,6 +5,8 @@
 
 #include "course/course.hpp"
 #include "grading.hpp"
+#include "large_arrays.hpp"
+#include "launch_checks.hpp"
 
 namespace chapter1_grading {
 
@@ -12,7 +14,8 @@ namespace {
 constexpr std::size_t kGuard = 4096;  // elements after the end of c that must stay untouched
 }
 
-void check_correct_for_all_sizes(const Launcher& launch, std::size_t extra_large) {
+void check_correct_for_all_sizes(const std::string& exercise, const Launcher& launch,
+                                 std::size_t extra_large) {
   auto sizes = course::grading::interesting_sizes();
   sizes.push_back(extra_large);
   const std::uint64_t seed = course::grading::seed();
@@ -29,8 +32,10 @@ void check_correct_for_all_sizes(const Launcher& launch, std::size_t extra_large
     course::DeviceArray<float> device_c(n + kGuard);
     device_c.fill_bytes(0xFF);  // poison: every float is a NaN that no addition produces
 
-    launch(device_a.data(), device_b.data(), device_c.data(), n, nullptr);
-    COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+    const course::grading::LaunchRecording recording = course::grading::try_record_launches([&] {
+      launch(device_a.data(), device_b.data(), device_c.data(), n, nullptr);
+      COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+    });
 
     const std::vector<float> c = device_c.to_host();
     // float addition is correctly rounded: the only error allowed is that one rounding.
@@ -46,7 +51,53 @@ void check_correct_for_all_sizes(const Launcher& launch, std::size_t extra_large
                                                 << " elements after c[n-1] were changed "
                                                 << "(is the bounds check missing?)");
     REQUIRE(overwritten == 0);
+
+    // Right results, but were they computed on the GPU?
+    if (n > 0)
+      course::grading::require_some_kernel(exercise, recording, "n = " + std::to_string(n));
   }
+}
+
+void check_correct_past_2_to_31(const std::string& exercise, const Launcher& launch) {
+  namespace grading = course::grading;
+  const std::size_t n = grading::kPast2To31Elements;
+  const std::string case_name = "n = 2^31 + " + std::to_string(n - (std::size_t{1} << 31));
+  const grading::LargeCaseTurn turn;  // before the arrays: held until they are freed
+  const std::string cannot_run =
+      grading::large_case_cannot_run_reason((3 * n + kGuard) * sizeof(float));
+  if (!cannot_run.empty()) {
+    grading::note_not_run("the 2^31+ case was not run: " + cannot_run);
+    return;
+  }
+  course::DeviceArray<float> a;
+  course::DeviceArray<float> b;
+  course::DeviceArray<float> c;
+  try {
+    a = course::DeviceArray<float>(n);
+    b = course::DeviceArray<float>(n);
+    c = course::DeviceArray<float>(n + kGuard);
+  } catch (const course::OutOfMemory& error) {
+    // Another process took the memory between the check and the allocation.
+    grading::note_not_run("the 2^31+ case was not run: " + std::string(error.what()));
+    return;
+  }
+  grading::fill_with_pattern(a.data(), n, grading::Pattern::high_bits);
+  grading::fill_with_pattern(b.data(), n, grading::Pattern::low_bits);
+  c.fill_bytes(0xFF);  // poison, and the guard after it
+  INFO(exercise << " on " << case_name << " elements, a[i] = i >> 16 and b[i] = i & 0xFFFF");
+
+  launch(a.data(), b.data(), c.data(), n, nullptr);
+  COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+
+  const grading::PatternComparison result = grading::compare_with_pattern_sum(c.data(), n, 1.0f);
+  grading::require_that(result.ok(), exercise + " is wrong past 2^31 elements (" + case_name +
+                                         "): in c, " + result.summary() +
+                                         ". Try: " + grading::kWideIndexHint);
+  const std::size_t overwritten = grading::count_overwritten(c.data(), n, kGuard);
+  grading::require_that(overwritten == 0,
+                        exercise + " wrote past the end of c at " + case_name + ": " +
+                            std::to_string(overwritten) + " of the " + std::to_string(kGuard) +
+                            " elements after c[n-1] were changed (is the bounds check missing?)");
 }
 
 double measure_bandwidth(const Launcher& launch, std::size_t n) {

@@ -1,12 +1,16 @@
 // Grader for 2.1: SAXPY with a grid-stride loop, correct for every size on every grid the grader
-// picks (one warp to more threads than elements), rejecting impossible grids, and fast.
+// picks (one warp to more threads than elements) and past 2^31 elements, launched with exactly the
+// grid it is given, rejecting impossible grids, and fast.
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "chapter2.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
+#include "large_arrays.hpp"
+#include "launch_checks.hpp"
 #include "saxpy_checks.hpp"
 
 namespace {
@@ -34,6 +38,9 @@ std::vector<Grid> grids_for(std::size_t n) {
 
 }  // namespace
 
+// Also the launch contract: one kernel with exactly the grid given. In this test case, not one
+// of its own: with Catch2 2 a grader's exit code is its number of failed assertions, and 4 reads
+// as "skipped" (SKIP_RETURN_CODE), so the untouched skeleton must fail fewer than 4 test cases.
 TEST_CASE("2.1 saxpy is correct for every size on every grid", "[2.1][correctness]") {
   COURSE_REQUIRE_GPU();
   auto sizes = course::grading::interesting_sizes();
@@ -45,12 +52,77 @@ TEST_CASE("2.1 saxpy is correct for every size on every grid", "[2.1][correctnes
       INFO("n = " << n << ", a = " << chapter2_grading::kA << ", grid: " << grid.blocks
                   << " blocks of " << grid.threads_per_block << " threads (" << grid.what
                   << "), seed = " << seed << " (replay: COURSE_SEED=" << seed << ")");
+      course::grading::LaunchRecording recording;
       chapter2_grading::check_saxpy(
           [&](float a, const float* x, float* y, std::size_t count) {
-            chapter2::saxpy(a, x, y, count, grid.blocks, grid.threads_per_block);
+            recording = course::grading::try_record_launches([&] {
+              chapter2::saxpy(a, x, y, count, grid.blocks, grid.threads_per_block);
+              COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+            });
           },
           data);
+      if (n > 0) {  // n = 0 may launch nothing
+        course::grading::require_one_launch_of_shape(
+            "2.1", recording, {grid.blocks, 1, 1}, {grid.threads_per_block, 1, 1},
+            "n = " + std::to_string(n),
+            "launch with dim3(blocks) and dim3(threads_per_block) exactly as given, whatever n "
+            "is: the grid-stride loop covers any n with any grid");
+      }
     }
+  }
+}
+
+TEST_CASE("2.1 saxpy is correct past 2^31 elements", "[2.1][correctness]") {
+  COURSE_REQUIRE_GPU();
+  namespace grading = course::grading;
+  const std::size_t n = grading::kPast2To31Elements;
+  const std::size_t guard = chapter2_grading::kGuard;
+  const std::string case_name = "n = 2^31 + " + std::to_string(n - (std::size_t{1} << 31));
+  const grading::LargeCaseTurn turn;  // before the arrays: held until they are freed
+  const std::string cannot_run =
+      grading::large_case_cannot_run_reason((2 * n + guard) * sizeof(float));
+  if (!cannot_run.empty()) {
+    grading::note_not_run("the 2^31+ case was not run: " + cannot_run);
+    return;
+  }
+  course::DeviceArray<float> x;
+  course::DeviceArray<float> y;
+  try {
+    x = course::DeviceArray<float>(n);
+    y = course::DeviceArray<float>(n + guard);
+  } catch (const course::OutOfMemory& error) {
+    // Another process took the memory between the check and the allocation.
+    grading::note_not_run("the 2^31+ case was not run: " + std::string(error.what()));
+    return;
+  }
+  grading::fill_with_pattern(x.data(), n, grading::Pattern::high_bits);
+  const Grid grids[] = {
+      {1024, 256, "every thread's grid-stride loop steps past 2^31"},
+      {static_cast<unsigned>(course::blocks_to_cover(n, 256)), 256, "one thread per element"},
+  };
+  for (const Grid& grid : grids) {
+    const std::string context = case_name + ", grid: " + std::to_string(grid.blocks) +
+                                " blocks of " + std::to_string(grid.threads_per_block) +
+                                " threads (" + grid.what + ")";
+    INFO("2.1 on " << context << ", a = " << chapter2_grading::kA
+                   << ", x[i] = i >> 16, y[i] = i & 0xFFFF");
+    grading::fill_with_pattern(y.data(), n, grading::Pattern::low_bits);
+    COURSE_CUDA_CHECK(cudaMemset(y.data() + n, 0xFF, guard * sizeof(float)));  // poisoned guard
+
+    chapter2::saxpy(chapter2_grading::kA, x.data(), y.data(), n, grid.blocks,
+                    grid.threads_per_block);
+    COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+
+    const grading::PatternComparison result =
+        grading::compare_with_pattern_sum(y.data(), n, chapter2_grading::kA);
+    grading::require_that(result.ok(), "2.1 is wrong past 2^31 elements (" + context + "): in y, " +
+                                           result.summary() + ". Try: " + grading::kWideIndexHint);
+    const std::size_t overwritten = grading::count_overwritten(y.data(), n, guard);
+    grading::require_that(overwritten == 0,
+                          "2.1 wrote past the end of y at " + context + ": " +
+                              std::to_string(overwritten) + " of the " + std::to_string(guard) +
+                              " elements after y[n-1] were changed (does every loop stop at "
+                              "i < n?)");
   }
 }
 
