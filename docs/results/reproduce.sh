@@ -8,6 +8,10 @@
 #
 #   OUT=/tmp/results docs/results/reproduce.sh [chapter...]    (default: every chapter)
 #
+# STEPS picks steps (default: all, in this order: suite grade sanitizers benchmarks catch2
+# figures), so that a run can be split over several commands that share $OUT and build/.
+# SANITIZER_TOOLS (default "memcheck racecheck"): racecheck looks at shared memory only.
+#
 # Layout it relies on (cmake/Course.cmake): one grader per exercise, build/solutions/graders/
 # grade-<id>; benchmark programs build/solutions/benchmarks/chapter<N>_benchmarks; the graders'
 # notes in build/<preset>/course-notes/; ./course writes CTest's JUnit results to
@@ -21,6 +25,9 @@ OUT=$(cd "$OUT" && pwd)  # absolute: ctest --output-junit resolves a relative pa
 chapters=${*:-$(ls chapters | sed -n "s/^0*\([0-9][0-9]*\)-.*/\1/p")}
 export COURSE_JOBS=${COURSE_JOBS:-16}
 SANITIZER_TIMEOUT=${SANITIZER_TIMEOUT:-600}
+STEPS=" ${STEPS:-suite grade sanitizers benchmarks catch2 figures} "
+SANITIZER_TOOLS=${SANITIZER_TOOLS:-memcheck racecheck}
+step() { [[ "$STEPS" == *" $1 "* ]]; }
 
 # copy_if_there <from> <to>: keeps what a step produced, says so when it produced nothing.
 copy_if_there() {
@@ -51,6 +58,7 @@ sanitize() {
 nvidia-smi --query-gpu=name,compute_cap,driver_version,clocks.max.sm,clocks.max.mem,memory.total \
   --format=csv > "$OUT/gpu.csv" 2>&1
 
+if step suite; then
 echo "== the project's own suite (solutions, skeletons, known-wrong variants)"
 ./course test > "$OUT/course-test.log" 2>&1
 echo "   exit $? -- $(grep -E '^course: [0-9]+ passed|tests passed|tests failed' "$OUT/course-test.log" | tail -n1)"
@@ -60,6 +68,9 @@ copy_if_there build/solutions/course-test.log "$OUT/suite.log"
 rm -rf "$OUT/course-notes"
 copy_if_there build/solutions/course-notes "$OUT/course-notes"
 
+fi
+
+if step grade; then
 echo "== the student's scoreboard on the untouched skeletons (every exercise must fail)"
 for chapter in $chapters; do
   ./course grade "$chapter" > "$OUT/course-grade-$chapter.log" 2>&1
@@ -67,8 +78,11 @@ for chapter in $chapters; do
   copy_if_there build/student/course-junit.xml "$OUT/grade-$chapter-junit.xml"
 done
 
+fi
+
+if step sanitizers; then
 echo "== compute-sanitizer on the solutions' correctness graders"
-for tool in memcheck racecheck; do
+for tool in $SANITIZER_TOOLS; do
   for chapter in $chapters; do
     log="$OUT/$tool-$chapter.log"
     : > "$log"
@@ -86,6 +100,9 @@ sanitize memcheck "$OUT/memcheck-common.log" course_common_tests --report-api-er
   build/solutions/tests/common/course_common_tests "[gpu]"
 echo "   memcheck, common: $(tail -n1 "$OUT/memcheck-common.log")"
 
+fi
+
+if step benchmarks; then
 echo "== benchmarks (solutions build)"
 for chapter in $chapters; do
   "build/solutions/benchmarks/chapter${chapter}_benchmarks" --benchmark_format=console \
@@ -94,7 +111,9 @@ for chapter in $chapters; do
   echo "   chapter $chapter: exit $? (0: every benchmark measured and checked)"
 done
 
-if [ -f .devdeps/env.sh ]; then
+fi
+
+if step catch2 && [ -f .devdeps/env.sh ]; then
   echo "== the same suite against Debian's Catch2 2.13 (carried in .devdeps)"
   (
     source .devdeps/env.sh
@@ -109,6 +128,7 @@ fi
 
 tar czf "$OUT/logs.tgz" -C "$OUT" --exclude logs.tgz . 2>/dev/null
 
+if step figures; then
 echo "== figures: the results pages' generated blocks (benchmarks/figures.py)"
 pages=()
 for chapter in $chapters; do
@@ -122,4 +142,5 @@ done
 if [ ${#pages[@]} -gt 0 ]; then
   python3 benchmarks/figures.py --results "$OUT" "${pages[@]}"
   echo "   exit $? -- review with: git diff docs/results"
+fi
 fi
