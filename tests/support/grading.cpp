@@ -146,7 +146,9 @@ class NoteListener : public
                      Catch::EventListenerBase {
  public:
   using Catch::EventListenerBase::EventListenerBase;
-  void assertionEnded(const Catch::AssertionStats& stats) override { record(stats); }
+  void assertionEnded(const Catch::AssertionStats& stats) override {
+    record(stats);
+  }
 #else
                      Catch::TestEventListenerBase {
  public:

@@ -60,13 +60,13 @@ std::string format_rate(double bytes_per_second);
 
 /// First line of every GPU grader. Without a usable GPU the test is not graded: CTest shows it as
 /// Skipped, the process exits with 4, and with $COURSE_REQUIRE_GPU=1 it fails instead.
-#define COURSE_REQUIRE_GPU()                                                          \
-  do {                                                                                \
-    if (!::course::gpu_available()) {                                                 \
-      const std::string course_reason_ = "no GPU: " + ::course::gpu_unavailable_reason(); \
-      if (::course::grading::gpu_required())                                          \
+#define COURSE_REQUIRE_GPU()                                                                  \
+  do {                                                                                        \
+    if (!::course::gpu_available()) {                                                         \
+      const std::string course_reason_ = "no GPU: " + ::course::gpu_unavailable_reason();     \
+      if (::course::grading::gpu_required())                                                  \
         FAIL(course_reason_ + " (COURSE_REQUIRE_GPU=1: a GPU grader that cannot run fails)"); \
-      ::course::grading::announce_skip(course_reason_);                               \
-      COURSE_SKIP_NOW(course_reason_);                                                \
-    }                                                                                 \
+      ::course::grading::announce_skip(course_reason_);                                       \
+      COURSE_SKIP_NOW(course_reason_);                                                        \
+    }                                                                                         \
   } while (false)
