@@ -50,7 +50,8 @@ sanitize() {
   local tool=$1 log=$2 name=$3
   shift 3
   echo "course-run: $name" >> "$log"
-  timeout "$SANITIZER_TIMEOUT" compute-sanitizer --tool "$tool" --error-exitcode 99 \
+  # COURSE_UNDER_SANITIZER: graders that compare timings do not fail on the tool's slowdown.
+  COURSE_UNDER_SANITIZER=1 timeout "$SANITIZER_TIMEOUT" compute-sanitizer --tool "$tool" --error-exitcode 99 \
     --print-limit 20 "$@" >> "$log" 2>&1
   echo "course-run-exit: $name $?" >> "$log"
 }

@@ -42,6 +42,11 @@ void require_close_to(const char* part, double yours, double reference) {
                "host clock that did not wait for the GPU, or the events were recorded in the "
                "wrong places");
   REQUIRE(std::isfinite(yours));
+  if (course::grading::timings_distorted_by_tool()) {
+    WARN(part
+         << ": timing comparison not checked under compute-sanitizer (COURSE_UNDER_SANITIZER=1)");
+    return;
+  }
   REQUIRE(yours > 0.5 * reference);
   REQUIRE(yours < 2.0 * reference);
 }

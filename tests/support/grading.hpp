@@ -23,6 +23,12 @@ void announce_skip(const std::string& reason);
 /// that cannot reach a GPU then fails instead of reporting "not graded".
 bool gpu_required();
 
+/// True when $COURSE_UNDER_SANITIZER is 1 (docs/results/reproduce.sh sets it around
+/// compute-sanitizer, like CUDA Python's CUDA_PYTHON_SANITIZER_RUNNING): the tool slows every
+/// kernel and copy by different factors, so graders that compare timings with each other note
+/// the comparison as not checked instead of failing on numbers the tool distorted.
+bool timings_distorted_by_tool();
+
 /// The message a skip carries, "COURSE-SKIP: not graded, <reason>". Catch2 2 has no SKIP: there
 /// a skip is an explicit FAIL with this message, which the listener and main() recognise.
 std::string skip_message(const std::string& reason);

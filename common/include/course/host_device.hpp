@@ -14,6 +14,7 @@
 /// `__host__ __device__` under nvcc (callable from kernels and from host code); empty otherwise.
 #define COURSE_HOST_DEVICE __host__ __device__
 #else
+/// `__host__ __device__` under nvcc (callable from kernels and from host code); empty otherwise.
 #define COURSE_HOST_DEVICE
 #endif
 
@@ -27,5 +28,7 @@
   do {                                                \
   } while (false)
 #else
+/// COURSE_TODO for a `__host__ __device__` function of a skeleton: throws in the host copy, does
+/// nothing in the device copy (see above).
 #define COURSE_TODO_HOST_DEVICE(exercise, what_to_do) COURSE_TODO(exercise, what_to_do)
 #endif
