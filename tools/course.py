@@ -186,11 +186,8 @@ def select_exercises(chapters: List[Chapter], wanted: List[str]) -> Tuple[List[E
                 for c in chapters)
             kind = "exercise" if "." in item else "chapter"
             raise CourseError("there is no %s %s. What exists: %s" % (kind, item, listing))
-    unique: List[Exercise] = []
-    for exercise in chosen:
-        if exercise not in unique:
-            unique.append(exercise)
-    return unique, named
+    order = [e for c in chapters for e in c.exercises]  # the course's order, not the command's
+    return [e for e in order if e in chosen], named
 
 
 # ---- tools and dependencies ----------------------------------------------------------------------

@@ -86,6 +86,8 @@ class SelectionTest(unittest.TestCase):
         everything, named = course.select_exercises([self.chapter], [])
         self.assertEqual([e.id for e in everything], ["7.1", "7.2"])
         self.assertFalse(named)
+        both, _ = course.select_exercises([self.chapter], ["7.2", "7.1", "7.2"])
+        self.assertEqual([e.id for e in both], ["7.1", "7.2"])
         one, named = course.select_exercises([self.chapter], ["7.2"])
         self.assertEqual([e.id for e in one], ["7.2"])
         self.assertTrue(named)
