@@ -51,6 +51,14 @@ void check_transpose(const std::string& name, const Transpose& transpose, bool i
   for (const Size& size : kSizes) {
     const std::size_t count = static_cast<std::size_t>(size.rows) * size.cols;
     const std::size_t guard = guard_for(size);
+    const bool large = count >= (std::size_t{1} << 24);
+    if (large && course::grading::timings_distorted_by_tool()) {
+      // Under compute-sanitizer every access is checked: 2^26 elements would take minutes, and
+      // racecheck finds a missing barrier on the small sizes already.
+      course::grading::note_not_run("3.2: the " + shape(size) +
+                                    " case is not run under a sanitizer (too slow there)");
+      continue;
+    }
     INFO("3.2 " << name << " of a " << shape(size) << " matrix (out is " << size.cols << " x "
                 << size.rows << "), seed = " << seed << " (replay: COURSE_SEED=" << seed << ")");
     const std::vector<float> in = course::random_floats(count, seed + count);
@@ -63,7 +71,7 @@ void check_transpose(const std::string& name, const Transpose& transpose, bool i
     const course::DeviceArray<float> device_in = course::to_device(in);
     course::DeviceArray<float> device_out(count + guard);
     // Twice on the large size: a race may lose only now and then.
-    const int runs = count >= (std::size_t{1} << 24) ? 2 : 1;
+    const int runs = large ? 2 : 1;
     for (int run = 0; run < runs; ++run) {
       device_out.fill_bytes(0xFF);  // poison: an element never written reads as NaN
       course::grading::LaunchRecording recording = course::grading::try_record_launches([&] {
