@@ -37,12 +37,12 @@ void scale_x_soa(float* x, std::size_t n, float factor, cudaStream_t stream = nu
 
 // ---- 3.2 (transpose.cu) -----------------------------------------------------------------------
 
-/// The three transposes of 3.2 share one contract: `in` is a rows x cols matrix of floats, row
-/// major; `out` (cols x rows, row major, not overlapping `in`) receives out[j * rows + i] =
-/// in[i * cols + j] for every i < rows, j < cols, and nothing else is written. Any sizes work, not
-/// only multiples of 32. Throws std::invalid_argument when rows or cols is negative, when a
-/// pointer is null and the matrix is not empty, or when rows > 65535 * 8 (the naive grid's y
-/// limit); a matrix with 0 rows or 0 columns launches nothing.
+// The three transposes of 3.2 share one contract: `in` is a rows x cols matrix of floats, row
+// major; `out` (cols x rows, row major, not overlapping `in`) receives out[j * rows + i] =
+// in[i * cols + j] for every i < rows, j < cols, and nothing else is written. Any sizes work, not
+// only multiples of 32. Throws std::invalid_argument when rows or cols is negative, when a
+// pointer is null and the matrix is not empty, or when rows > 65535 * 8 (the naive grid's y
+// limit); a matrix with 0 rows or 0 columns launches nothing.
 
 /// Given (not an exercise): one thread per element on blocks of 32 x 8 threads. Reads are
 /// coalesced (a warp reads 32 consecutive floats of a row), writes are not (a warp writes 32
