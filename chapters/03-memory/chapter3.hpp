@@ -1,0 +1,63 @@
+/// @file chapter3.hpp
+/// @brief Chapter 3's exercises: what you implement, and what the graders call.
+///
+/// Do not change these declarations: the graders are compiled against them. Pointers are device
+/// pointers unless a name says otherwise; every function queues its work on `stream` and returns
+/// without waiting, unless its comment says it waits.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace chapter3 {
+
+// ---- 3.1 (coalescing.cu) ----------------------------------------------------------------------
+
+/// One particle stored as a structure (16 bytes): the array-of-structures (AoS) layout.
+struct Particle {
+  float x;
+  float y;
+  float z;
+  float w;
+};
+
+/// Given (not an exercise): particles[i].x *= factor for every i < n, one thread per particle, on
+/// the array-of-structures layout. A warp reads and writes x at a stride of 16 bytes: 3/4 of every
+/// 32-byte sector it moves is y, z and w. The speed grader times it as the baseline.
+/// Throws std::invalid_argument when `particles` is null and n > 0; n == 0 launches nothing.
+void scale_x_aos(Particle* particles, std::size_t n, float factor, cudaStream_t stream = nullptr);
+
+/// Exercise 3.1: x[i] *= factor for every i < n, where x is the structure-of-arrays (SoA) layout's
+/// array of the particles' x coordinates (n consecutive floats). Exact: one float multiplication
+/// per element, as the CPU does it. Throws std::invalid_argument when `x` is null and n > 0;
+/// n == 0 launches nothing.
+void scale_x_soa(float* x, std::size_t n, float factor, cudaStream_t stream = nullptr);
+
+// ---- 3.2 (transpose.cu) -----------------------------------------------------------------------
+
+// The three transposes of 3.2 share one contract: `in` is a rows x cols matrix of floats, row
+// major; `out` (cols x rows, row major, not overlapping `in`) receives out[j * rows + i] =
+// in[i * cols + j] for every i < rows, j < cols, and nothing else is written. Any sizes work, not
+// only multiples of 32. Throws std::invalid_argument when rows or cols is negative, when a
+// pointer is null and the matrix is not empty, or when rows > 65535 * 8 (the naive grid's y
+// limit); a matrix with 0 rows or 0 columns launches nothing.
+
+/// Given (not an exercise): one thread per element on blocks of 32 x 8 threads. Reads are
+/// coalesced (a warp reads 32 consecutive floats of a row), writes are not (a warp writes 32
+/// floats `rows` floats apart: one sector each).
+void transpose_naive(const float* in, float* out, int rows, int cols,
+                     cudaStream_t stream = nullptr);
+
+/// Exercise 3.2, step 1: through a 32 x 32 tile in shared memory, so that both the reads and the
+/// writes of global memory are coalesced. Blocks of 32 x 8 threads, each thread moving 4 elements.
+void transpose_tiled(const float* in, float* out, int rows, int cols,
+                     cudaStream_t stream = nullptr);
+
+/// Exercise 3.2, step 2: the same, with a tile laid out so that reading a column of it touches 32
+/// different shared-memory banks (no bank conflicts).
+void transpose_conflict_free(const float* in, float* out, int rows, int cols,
+                             cudaStream_t stream = nullptr);
+
+}  // namespace chapter3

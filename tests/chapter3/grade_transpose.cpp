@@ -1,0 +1,235 @@
+// Grader for 3.2: both tiled transposes are exact on every size (edges that are not multiples of
+// 32, single rows and columns, primes, and a large matrix where a missing __syncthreads shows),
+// write nothing past the output, keep their tile in shared memory, reject bad arguments, and are
+// fast at 8192 x 8192: relative to the device-to-device copy and to the given naive transpose,
+// all measured in the same run.
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "chapter3.hpp"
+#include "course/course.hpp"
+#include "grading.hpp"
+#include "launch_checks.hpp"
+
+namespace {
+
+using Transpose = std::function<void(const float*, float*, int, int)>;
+
+struct Size {
+  int rows;
+  int cols;
+};
+
+// 0 x 0 and empty sides, 1 x 1, 1 x N, N x 1, the tile size +-1 on each side, primes, and large
+// ones. 8192 x 8192 (256 MiB per matrix, 2^26 elements, 65,536 blocks) is where a race on the
+// tile shows: blocks whose warps read the tile before the others wrote it.
+const Size kSizes[] = {
+    {0, 0},     {0, 7},     {7, 0},     {1, 1},     {1, 1000},    {1000, 1},    {31, 31},
+    {32, 32},   {33, 33},   {31, 33},   {33, 31},   {32, 64},     {64, 32},     {1000, 1001},
+    {33, 4099}, {4099, 33}, {1, 70001}, {70001, 1}, {2049, 1537}, {8192, 8192},
+};
+
+std::size_t guard_for(const Size& size) {
+  // Enough to catch a store without its bounds check: such a store reaches at most 31 rows of
+  // `out` and 31 columns past the end.
+  return 32 * (static_cast<std::size_t>(std::max(size.rows, size.cols)) + 32);
+}
+
+std::string shape(const Size& size) {
+  return std::to_string(size.rows) + " x " + std::to_string(size.cols);
+}
+
+// Checks `transpose` on every size into a poisoned output with a poisoned guard after it, exactly;
+// records the launches on `recorded_size` and requires them to use a tile's worth of shared memory.
+void check_transpose(const std::string& name, const Transpose& transpose, bool is_tiled) {
+  const std::uint64_t seed = course::grading::seed();
+  for (const Size& size : kSizes) {
+    const std::size_t count = static_cast<std::size_t>(size.rows) * size.cols;
+    const std::size_t guard = guard_for(size);
+    const bool large = count >= (std::size_t{1} << 24);
+    if (large && course::grading::timings_distorted_by_tool()) {
+      // Under compute-sanitizer every access is checked: 2^26 elements would take minutes, and
+      // racecheck finds a missing barrier on the small sizes already.
+      course::grading::note_not_run("3.2: the " + shape(size) +
+                                    " case is not run under a sanitizer (too slow there)");
+      continue;
+    }
+    INFO("3.2 " << name << " of a " << shape(size) << " matrix (out is " << size.cols << " x "
+                << size.rows << "), seed = " << seed << " (replay: COURSE_SEED=" << seed << ")");
+    const std::vector<float> in = course::random_floats(count, seed + count);
+    std::vector<float> expected(count);
+    for (int i = 0; i < size.rows; ++i)
+      for (int j = 0; j < size.cols; ++j)
+        expected[static_cast<std::size_t>(j) * size.rows + i] =
+            in[static_cast<std::size_t>(i) * size.cols + j];
+
+    const course::DeviceArray<float> device_in = course::to_device(in);
+    course::DeviceArray<float> device_out(count + guard);
+    // Twice on the large size: a race may lose only now and then.
+    const int runs = large ? 2 : 1;
+    for (int run = 0; run < runs; ++run) {
+      device_out.fill_bytes(0xFF);  // poison: an element never written reads as NaN
+      course::grading::LaunchRecording recording = course::grading::try_record_launches([&] {
+        transpose(device_in.data(), device_out.data(), size.rows, size.cols);
+        COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+      });
+      const std::vector<float> all = device_out.to_host();
+
+      std::size_t differ = 0;
+      std::size_t untouched = 0;
+      std::ostringstream first;
+      for (std::size_t k = 0; k < count; ++k) {
+        if (std::memcmp(&all[k], &expected[k], sizeof(float)) == 0)
+          continue;
+        if (course::is_poison(all[k]))
+          ++untouched;
+        if (differ < 4) {
+          first << (differ == 0 ? "first: " : ", ") << "out[" << k / size.rows << "]["
+                << k % size.rows << "] = " << all[k] << ", expected " << expected[k];
+        }
+        ++differ;
+      }
+      course::grading::require_that(
+          differ == 0,
+          "3.2 " + name + " of a " + shape(size) + " matrix: " + std::to_string(differ) + " of " +
+              std::to_string(count) + " elements differ (" + std::to_string(untouched) +
+              " never written; " + first.str() +
+              "). Wrong values from a correct-looking tile often mean a thread read the tile "
+              "before the whole block had written it");
+      std::size_t overwritten = 0;
+      for (std::size_t k = count; k < all.size(); ++k)
+        overwritten += course::is_poison(all[k]) ? 0 : 1;
+      course::grading::require_that(
+          overwritten == 0, "3.2 " + name + " of a " + shape(size) +
+                                " matrix wrote past the end of out: " +
+                                std::to_string(overwritten) + " of the " + std::to_string(guard) +
+                                " floats after out changed (is the store guarded by the bounds "
+                                "of out, cols x rows?)");
+      if (is_tiled && count > 0 && course::grading::launch_check_can_run(recording)) {
+        const std::string launched = course::grading::describe(recording.launches);
+        course::grading::require_that(
+            !recording.launches.empty(),
+            "3.2 " + name + " launched no kernel for a " + shape(size) + " matrix");
+        for (const course::grading::KernelLaunch& launch : recording.launches) {
+          const unsigned shared = launch.static_shared_bytes + launch.dynamic_shared_bytes;
+          course::grading::require_that(
+              shared >= 32 * 32 * sizeof(float),
+              "3.2 " + name + " launched " + course::grading::describe(launch) +
+                  ": a tiled transpose keeps its tile in shared memory, but this launch uses " +
+                  std::to_string(shared) + " B of shared memory (a 32 x 32 float tile is 4096 B)");
+        }
+      }
+    }
+  }
+}
+
+void tiled(const float* in, float* out, int rows, int cols) {
+  chapter3::transpose_tiled(in, out, rows, cols);
+}
+void conflict_free(const float* in, float* out, int rows, int cols) {
+  chapter3::transpose_conflict_free(in, out, rows, cols);
+}
+void naive(const float* in, float* out, int rows, int cols) {
+  chapter3::transpose_naive(in, out, rows, cols);
+}
+
+// Median time of `transpose` on an n x n matrix.
+double time_ms(const Transpose& transpose, const float* in, float* out, int n) {
+  return course::time_gpu([&] { transpose(in, out, n, n); }).median_ms;
+}
+
+constexpr int kSpeedSide = 8192;  // 256 MiB per matrix: far above the 50 MB L2
+
+}  // namespace
+
+TEST_CASE("3.2 transpose_tiled is exact on every size", "[3.2][correctness]") {
+  COURSE_REQUIRE_GPU();
+  check_transpose("transpose_tiled", tiled, true);
+}
+
+TEST_CASE("3.2 transpose_conflict_free is exact on every size", "[3.2][correctness]") {
+  COURSE_REQUIRE_GPU();
+  check_transpose("transpose_conflict_free", conflict_free, true);
+}
+
+TEST_CASE("3.2 the transposes reject bad arguments", "[3.2][correctness]") {
+  COURSE_REQUIRE_GPU();
+  course::DeviceArray<float> in(64);
+  course::DeviceArray<float> out(64);
+  const std::pair<const char*, Transpose> functions[] = {
+      {"transpose_tiled", tiled}, {"transpose_conflict_free", conflict_free}};
+  for (const auto& [name, transpose] : functions) {
+    {
+      INFO(name << "(in, out, -1, 8) must throw std::invalid_argument");
+      REQUIRE_THROWS_AS(transpose(in.data(), out.data(), -1, 8), std::invalid_argument);
+    }
+    {
+      INFO(name << "(in, out, 8, -1) must throw std::invalid_argument");
+      REQUIRE_THROWS_AS(transpose(in.data(), out.data(), 8, -1), std::invalid_argument);
+    }
+    {
+      INFO(name << "(nullptr, out, 8, 8) must throw std::invalid_argument");
+      REQUIRE_THROWS_AS(transpose(nullptr, out.data(), 8, 8), std::invalid_argument);
+    }
+    {
+      INFO(name << "(in, nullptr, 8, 8) must throw std::invalid_argument");
+      REQUIRE_THROWS_AS(transpose(in.data(), nullptr, 8, 8), std::invalid_argument);
+    }
+    {
+      INFO(name << "(nullptr, nullptr, 0, 8) is an empty matrix: nothing to do, no exception");
+      REQUIRE_NOTHROW(transpose(nullptr, nullptr, 0, 8));
+    }
+  }
+  COURSE_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+TEST_CASE("3.2 transpose_tiled is faster than the naive transpose", "[3.2][speed]") {
+  COURSE_REQUIRE_GPU();
+  const std::size_t count = static_cast<std::size_t>(kSpeedSide) * kSpeedSide;
+  const course::DeviceArray<float> in = course::to_device(course::random_floats(count, 1));
+  course::DeviceArray<float> out(count);
+  const double naive_ms = time_ms(naive, in.data(), out.data(), kSpeedSide);
+  const double tiled_ms = time_ms(tiled, in.data(), out.data(), kSpeedSide);
+  const double bytes = 2.0 * sizeof(float) * static_cast<double>(count);
+  INFO("device: " << course::describe(course::device_info()) << "; " << kSpeedSide << " x "
+                  << kSpeedSide << ": naive " << naive_ms << " ms ("
+                  << course::grading::format_rate(bytes / (naive_ms * 1e-3)) << "), tiled "
+                  << tiled_ms << " ms (" << course::grading::format_rate(bytes / (tiled_ms * 1e-3))
+                  << ")");
+  course::grading::require_at_least(
+      "3.2 speed-up of transpose_tiled over the given transpose_naive at 8192 x 8192",
+      naive_ms / tiled_ms, 1.3, "x",
+      "read a 32 x 32 tile along the rows of in, __syncthreads, write it along the rows of out: "
+      "both global accesses coalesced, the strided walk done in shared memory");
+}
+
+TEST_CASE("3.2 transpose_conflict_free runs close to the copy rate", "[3.2][speed]") {
+  COURSE_REQUIRE_GPU();
+  const std::size_t count = static_cast<std::size_t>(kSpeedSide) * kSpeedSide;
+  const course::DeviceArray<float> in = course::to_device(course::random_floats(count, 1));
+  course::DeviceArray<float> out(count);
+  const double copy = course::measured_copy_bandwidth();
+  const double naive_ms = time_ms(naive, in.data(), out.data(), kSpeedSide);
+  const double free_ms = time_ms(conflict_free, in.data(), out.data(), kSpeedSide);
+  const double bytes = 2.0 * sizeof(float) * static_cast<double>(count);  // read + write
+  const double rate = bytes / (free_ms * 1e-3);
+  INFO("device: " << course::describe(course::device_info()) << "; " << kSpeedSide << " x "
+                  << kSpeedSide << ": naive " << naive_ms << " ms, conflict-free " << free_ms
+                  << " ms");
+  course::grading::require_at_least(
+      "3.2 transpose_conflict_free as % of a device-to-device copy at 8192 x 8192 (" +
+          course::grading::format_rate(rate) + " of " + course::grading::format_rate(copy) + ")",
+      100.0 * rate / copy, 70.0, "%",
+      "pad the tile to 32 x 33 floats so that a column of it spans 32 banks; keep both global "
+      "accesses coalesced; blocks of 32 x 8 threads, each moving 4 elements");
+  course::grading::require_at_least(
+      "3.2 speed-up of transpose_conflict_free over the given transpose_naive at 8192 x 8192",
+      naive_ms / free_ms, 2.0, "x",
+      "the conflict-free tile should make the transpose nearly a copy; check with ncu's "
+      "l1tex__data_bank_conflicts_pipe_lsu_mem_shared.sum that the tile has no bank conflicts");
+}
