@@ -156,10 +156,13 @@ TEST_CASE("3.4 histogram_shared rejects bad arguments; the given baseline counts
 //   about one update per L2 clock (~1.7 G/s, or less: 2^28 of them take 100+ ms). The privatized
 //   version spreads the same contention over 132 SMs' shared memories (~1 update per SM clock,
 //   and the reference adds 4 equal bytes at once): expected 10x-100x faster. Required: 3x.
-// - Uniform: the bound is the shared-atomic rate, not DRAM: with random bins a warp's 32 atomics
-//   meet a few bank conflicts, several bytes per SM per clock: expected 40-60% of a device copy's
-//   rate counting only the bytes read. Required: 20% (the plain baseline, one byte per load and
-//   one L2 atomic per byte, does not reach it on uniform data either way it is spread).
+// - Uniform: the bound is the shared-atomic rate, not DRAM: one shared atomic per byte, and a
+//   warp's 32 random bins meet 3-4-way bank conflicts, so an SM completes perhaps 4-9 of them
+//   per clock: 1.0-2.3 TB/s on 132 SMs at 1.75-1.98 GHz, that is 25-55% of a device copy's rate
+//   (2.98 TB/s on the H100, 4.2 TB/s on the H200, reads and writes counted) against bytes read.
+//   Not yet measured, so required: 10%, a floor for versions far off the mark (atomics in global
+//   memory inside the loop, a grid much smaller than the GPU). Raise it to about half of what the
+//   reference measures once it has run.
 TEST_CASE("3.4 histogram_shared beats global atomics on skewed data and streams uniform data",
           "[3.4][speed]") {
   COURSE_REQUIRE_GPU();
@@ -206,7 +209,7 @@ TEST_CASE("3.4 histogram_shared beats global atomics on skewed data and streams 
   course::grading::require_at_least(
       "uniform data: bytes read as % of a device-to-device copy's rate (" +
           course::grading::format_rate(rate) + " of " + course::grading::format_rate(copy) + ")",
-      100.0 * rate / copy, 20.0, "%",
+      100.0 * rate / copy, 10.0, "%",
       "load 16 bytes per thread at a time (uint4) in a grid-stride loop over a grid that fills "
       "the GPU once, and count into shared memory, never global memory, inside the loop");
 }
