@@ -60,4 +60,50 @@ void transpose_tiled(const float* in, float* out, int rows, int cols,
 void transpose_conflict_free(const float* in, float* out, int rows, int cols,
                              cudaStream_t stream = nullptr);
 
+// ---- 3.4 (histogram.cu) ----
+
+/// Bins of the byte histogram: one per byte value.
+inline constexpr int kHistogramBins = 256;
+
+/// Given (complete in the skeleton): the baseline the grader times. Counts the n bytes of `data`
+/// into `histogram` (256 counters, device memory) with one atomicAdd on global memory per byte.
+/// Zeroes `histogram` first (on `stream`): the caller need not clear it.
+/// @throws std::invalid_argument when n > 0 and `data` is null, when `histogram` is null, or when
+///         n does not fit in an unsigned counter (n >= 2^32).
+void histogram_global_atomics(const std::uint8_t* data, std::size_t n, unsigned* histogram,
+                              cudaStream_t stream = nullptr);
+
+/// Exercise 3.4: the same histogram, privatized: each block counts into its own 256-bin copy in
+/// shared memory (shared atomics) and adds it to `histogram` with one atomicAdd per bin at the
+/// end. Zeroes `histogram` first (on `stream`): the caller need not clear it, and n = 0 gives 256
+/// zeros. `data` must be 16-byte aligned (every cudaMalloc and course::DeviceArray pointer is).
+/// @throws std::invalid_argument when n > 0 and `data` is null, when `histogram` is null, when
+///         `data` is not 16-byte aligned, or when n >= 2^32.
+void histogram_shared(const std::uint8_t* data, std::size_t n, unsigned* histogram,
+                      cudaStream_t stream = nullptr);
+
+// ---- 3.5 (pipeline.cu) ----
+
+/// The elementwise function of 3.5: y = fma(kPipelineScale, x, kPipelineOffset), one fused
+/// multiply-add (cheap on purpose: the copies dominate, which is what the pipeline hides).
+inline constexpr float kPipelineScale = 2.0f;
+inline constexpr float kPipelineOffset = 1.0f;
+
+/// Given (complete in the skeleton): uploads all n floats of `host_in`, runs the kernel, downloads
+/// all of them into `host_out`, one step after the other on one stream. Waits: `host_out` holds
+/// the result when it returns. Both pointers must be pinned host memory (course::PinnedArray).
+/// @throws std::invalid_argument when n > 0 and a pointer is null or not pinned host memory.
+void process_serial(const float* host_in, float* host_out, std::size_t n);
+
+/// Exercise 3.5: the same result, pipelined: split the n elements into `chunks` nearly equal
+/// chunks and queue each chunk's upload, kernel and download on stream `chunk % streams` of
+/// `streams` course::Streams (cudaMemcpyAsync), so that uploads, kernels and downloads of
+/// different chunks overlap. Waits: `host_out` holds the result when it returns. Chunks may be
+/// more than n (the empty ones do nothing).
+/// @throws std::invalid_argument when chunks < 1 or streams < 1; when n > 0 and a pointer is
+///         null, or is not pinned host memory (cudaPointerGetAttributes does not say
+///         cudaMemoryTypeHost): the message says to use course::PinnedArray.
+void process_pipelined(const float* host_in, float* host_out, std::size_t n, int chunks,
+                       int streams);
+
 }  // namespace chapter3
