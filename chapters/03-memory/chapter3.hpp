@@ -17,10 +17,10 @@ namespace chapter3 {
 
 /// One particle stored as a structure (16 bytes): the array-of-structures (AoS) layout.
 struct Particle {
-  float x;
-  float y;
-  float z;
-  float w;
+  float x;  ///< the field 3.1 scales
+  float y;  ///< carried along, untouched
+  float z;  ///< carried along, untouched
+  float w;  ///< carried along, untouched
 };
 
 /// Given (not an exercise): particles[i].x *= factor for every i < n, one thread per particle, on
@@ -86,8 +86,8 @@ void histogram_shared(const std::uint8_t* data, std::size_t n, unsigned* histogr
 
 /// The elementwise function of 3.5: y = fma(kPipelineScale, x, kPipelineOffset), one fused
 /// multiply-add (cheap on purpose: the copies dominate, which is what the pipeline hides).
-inline constexpr float kPipelineScale = 2.0f;
-inline constexpr float kPipelineOffset = 1.0f;
+inline constexpr float kPipelineScale = 2.0f;   ///< the multiplier of 3.5's function
+inline constexpr float kPipelineOffset = 1.0f;  ///< the addend of 3.5's function
 
 /// Given (complete in the skeleton): uploads all n floats of `host_in`, runs the kernel, downloads
 /// all of them into `host_out`, one step after the other on one stream. Waits: `host_out` holds
