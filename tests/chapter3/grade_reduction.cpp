@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "chapter3.hpp"
@@ -170,16 +171,14 @@ TEST_CASE("3.3 sum_fast reaches the memory bandwidth and CUB", "[3.3][speed]") {
   course::DeviceArray<float> result(1);
   const double bytes = static_cast<double>(n) * sizeof(float);  // read once; 4 bytes written
 
+  // The sums of the timed runs are checked after the speed requirements, so that a variant that
+  // is slow because of how it adds (one atomic per element, which also loses precision) fails
+  // for being slow, the reason this test exists; the correctness test checks every size.
+  std::vector<std::pair<const Step*, float>> sums;
   const auto rate_of = [&](const Step& step) {
     const course::Timing timing =
         course::time_gpu([&] { step.sum(x.data(), n, result.data()); }, {3, 20});
-    // The last run's sum must be right too (exact data; float error well under 1e-3 here).
-    const double expected = chapter3_grading::pattern_sum(n);
-    const float got = result.to_host()[0];
-    grading::require_that(std::isfinite(got) && std::fabs(got - expected) <= 1e-3 * expected,
-                          std::string("3.3 ") + step.name + " is wrong at n = 2^28 in the speed " +
-                              "test: returned " + std::to_string(got) + ", expected " +
-                              std::to_string(expected));
+    sums.emplace_back(&step, result.to_host()[0]);
     return bytes / (timing.median_ms * 1e-3);
   };
   const double fast = rate_of(kFast);
@@ -210,4 +209,12 @@ TEST_CASE("3.3 sum_fast reaches the memory bandwidth and CUB", "[3.3][speed]") {
       100.0 * fast / cub, 60.0, "%",
       "CUB keeps several 16-byte loads in flight per thread and does one atomic or tiny pass "
       "per block: float4 loads, 4 accumulators, 256-thread blocks, blocks per SM times SMs");
+
+  // A float sum of 2^28 values in [0.5, 1.5) is off by about 1e-5 of the sum: 1e-3 is safe.
+  const double expected = chapter3_grading::pattern_sum(n);
+  for (const auto& [step, got] : sums)
+    grading::require_that(std::isfinite(got) && std::fabs(got - expected) <= 1e-3 * expected,
+                          std::string("3.3 ") + step->name + " is wrong at n = 2^28 in the speed " +
+                              "test: returned " + std::to_string(got) + ", expected " +
+                              std::to_string(expected));
 }
