@@ -14,6 +14,7 @@
 #include "chapter3.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
+#include "large_arrays.hpp"
 #include "launch_checks.hpp"
 #include "reduction_helpers.hpp"
 
@@ -136,6 +137,49 @@ void check_step(const Step& step) {
   }
 }
 
+// sum_fast past 2^31 elements, where an int index turns negative: x[i] = i >> 16 (exact in
+// float, and the exact sum fits a double's 53 bits). Only sum_fast: its ~1000 block partials
+// meet in few atomics. One partial per 256 elements (steps 1 and 2) would be 8 million atomics
+// of equal partials (256 equal elements each), whose rounding against a sum near 2^45 is the
+// same every time: a bias, not the random error the tolerance allows for.
+void check_fast_past_2_to_31() {
+  namespace grading = course::grading;
+  const std::size_t n = grading::kPast2To31Elements;
+  const grading::LargeCaseTurn turn;  // before the array: held until it is freed
+  const std::string cannot_run = grading::large_case_cannot_run_reason(n * sizeof(float));
+  if (!cannot_run.empty()) {
+    grading::note_not_run("3.3: the 2^31+ case was not run: " + cannot_run);
+    return;
+  }
+  course::DeviceArray<float> x;
+  try {
+    x = course::DeviceArray<float>(n);
+  } catch (const course::OutOfMemory& error) {
+    // Another process took the memory between the check and the allocation.
+    grading::note_not_run("3.3: the 2^31+ case was not run: " + std::string(error.what()));
+    return;
+  }
+  grading::fill_with_pattern(x.data(), n, grading::Pattern::high_bits);
+  double expected = 0;  // sum of i >> 16: 65536 equal values at a time
+  for (std::size_t first = 0; first < n; first += 65536) {
+    const std::size_t count = n - first < 65536 ? n - first : 65536;
+    expected += static_cast<double>(first >> 16) * static_cast<double>(count);
+  }
+  const double allowed = tolerance(n, expected);  // every term >= 0: sum|x| is the sum
+  course::DeviceArray<float> result(1);
+  result.fill_bytes(0xFF);
+  chapter3::sum_fast(x.data(), n, result.data());
+  COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+  const float got = result.to_host()[0];
+  const double error = std::fabs(static_cast<double>(got) - expected);
+  std::ostringstream message;
+  message.precision(9);
+  message << "3.3 sum_fast is wrong past 2^31 elements (n = 2^31 + " << n - (std::size_t{1} << 31)
+          << ", x[i] = i >> 16): returned " << got << ", expected " << expected << " (error "
+          << error << ", allowed " << allowed << "). Try: " << grading::kWideIndexHint;
+  grading::require_that(std::isfinite(got) && error <= allowed, message.str());
+}
+
 void figure(const std::string& line) {
   course::grading::note("FIGURE: " + line);
   std::cout << "COURSE-FIGURE: " << line << std::endl;
@@ -158,6 +202,7 @@ TEST_CASE("3.3 sum_warp_shuffle is correct", "[3.3][correctness]") {
 TEST_CASE("3.3 sum_fast is correct", "[3.3][correctness]") {
   COURSE_REQUIRE_GPU();
   check_step(kFast);
+  check_fast_past_2_to_31();
 }
 
 TEST_CASE("3.3 sum_fast reaches the memory bandwidth and CUB", "[3.3][speed]") {
