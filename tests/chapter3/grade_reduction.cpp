@@ -1,0 +1,265 @@
+// Grader for 3.3: three float sums (shared-memory tree, warp shuffles, fast), each correct for
+// every size, alignment and sign of the data against a double CPU reference, repeatedly (a race
+// shows up as a different sum on some run), and sum_fast near the memory's bandwidth and CUB's.
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "chapter3.hpp"
+#include "course/course.hpp"
+#include "grading.hpp"
+#include "large_arrays.hpp"
+#include "launch_checks.hpp"
+#include "reduction_helpers.hpp"
+
+namespace {
+
+using Sum = std::function<void(const float*, std::size_t, float*)>;
+
+struct Step {
+  const char* name;
+  Sum sum;
+};
+
+const Step kTree{"sum_shared_tree", [](const float* x, std::size_t n, float* r) {
+                   chapter3::sum_shared_tree(x, n, r);
+                 }};
+const Step kShuffle{"sum_warp_shuffle", [](const float* x, std::size_t n, float* r) {
+                      chapter3::sum_warp_shuffle(x, n, r);
+                    }};
+const Step kFast{"sum_fast",
+                 [](const float* x, std::size_t n, float* r) { chapter3::sum_fast(x, n, r); }};
+
+constexpr std::size_t kLargest = std::size_t{1} << 26;
+
+std::vector<std::size_t> sizes() {
+  std::vector<std::size_t> result = course::grading::interesting_sizes();
+  for (const std::size_t n :
+       {std::size_t{8191}, std::size_t{131071}, (std::size_t{1} << 20) + 7, kLargest})
+    result.push_back(n);
+  return result;
+}
+
+// The tolerance, in units of sum |x|. A float sum of n terms in any order that is a tree of
+// depth d above sequential chains of length c has an error below (d + c) u sum|x|, u = 2^-24
+// (the unit roundoff); the rounding errors of a chain have random signs and grow like sqrt(c)
+// in practice. Allowed here: 2 log2(n) for the trees (in a block, in a warp, between blocks),
+// 2 sqrt(n / 256) for the chains (one atomicAdd per 256 elements in any order, or a thread's
+// sequential loop over up to n / 256 elements), and 16 units of slack. At n = 2^26 that is
+// 1092 u = 6.5e-5 of sum|x|; at n = 257, 1.3e-6: a lost or doubled element (at least 0.5 in
+// the positive data) is 1e-3 of the sum there, far outside. The double reference's own error
+// (n 2^-53) is negligible.
+double tolerance(std::size_t n, double sum_of_magnitudes) {
+  const double u = std::ldexp(1.0, -24);
+  const double units =
+      2.0 * std::log2(static_cast<double>(n) + 1.0) + 2.0 * std::sqrt(n / 256.0) + 16.0;
+  return 1e-6 + units * u * sum_of_magnitudes;
+}
+
+// The prefix sums the reference needs, in double: sum of x[first, first + n) and of |x|.
+struct Reference {
+  double sum = 0;
+  double magnitudes = 0;
+};
+Reference reference(const std::vector<float>& x, std::size_t first, std::size_t n) {
+  Reference r;
+  for (std::size_t i = first; i < first + n; ++i) {
+    r.sum += x[i];
+    r.magnitudes += std::fabs(static_cast<double>(x[i]));
+  }
+  return r;
+}
+
+// Runs `step` on x[first, first + n) (device) `runs` times, each into a poisoned result, and
+// fails naming the step, n, the run and the numbers when one sum is off.
+void check(const Step& step, const course::DeviceArray<float>& device_x,
+           const std::vector<float>& x, std::size_t first, std::size_t n, const std::string& data,
+           int runs, std::uint64_t seed) {
+  const Reference expected = reference(x, first, n);
+  const double allowed = tolerance(n, expected.magnitudes);
+  course::DeviceArray<float> result(1);
+  for (int run = 1; run <= runs; ++run) {
+    result.fill_bytes(0xFF);  // NaN: a sum never written cannot pass
+    step.sum(device_x.data() + first, n, result.data());
+    COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+    const float got = result.to_host()[0];
+    const double error = std::fabs(static_cast<double>(got) - expected.sum);
+    std::ostringstream message;
+    message.precision(9);
+    message << "3.3 " << step.name << " is wrong at n = " << n << " (" << data << ", x at element "
+            << first << " of the array, run " << run << " of " << runs << "): returned " << got
+            << ", expected " << expected.sum << " (error " << error << ", allowed " << allowed
+            << "); seed = " << seed << " (replay: COURSE_SEED=" << seed
+            << "). Does every element count exactly once (the tail past the last whole block or "
+               "float4, the grid-stride step), is there a __syncthreads between the levels of "
+               "the tree, and is *result zeroed before the atomics?";
+    course::grading::require_that(std::isfinite(got) && error <= allowed, message.str());
+  }
+}
+
+void check_step(const Step& step) {
+  const std::uint64_t seed = course::grading::seed();
+  // Positive data: the sum is as large as sum|x|, and every element is at least 0.5, so an
+  // element lost or counted twice always shows.
+  const std::vector<float> positive = course::random_floats(kLargest + 4, seed, 0.5f, 1.5f);
+  const course::DeviceArray<float> device_positive = course::to_device(positive);
+  for (const std::size_t n : sizes()) {
+    // Repeated runs: a missing __syncthreads is a race that a single run can survive by luck.
+    const int runs = n >= 1000 && n < kLargest ? 5 : 1;
+    check(step, device_positive, positive, 0, n, "data in [0.5, 1.5)", runs, seed);
+  }
+  // x not 16-byte aligned (float4 code must not assume it), and offsets of every kind.
+  for (const std::size_t first : {1, 2, 3})
+    for (const std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{1025},
+                                (std::size_t{1} << 20) + 7})
+      check(step, device_positive, positive, first, n, "data in [0.5, 1.5)", 1, seed);
+  // Signed data: terms cancel; the tolerance is relative to sum|x|.
+  const std::vector<float> signed_data = course::random_floats((1 << 20) + 8, seed + 1);
+  const course::DeviceArray<float> device_signed = course::to_device(signed_data);
+  for (const std::size_t n : {std::size_t{33}, std::size_t{1025}, (std::size_t{1} << 20) + 7})
+    check(step, device_signed, signed_data, 1, n, "data in [-1, 1)", 1, seed);
+
+  // Bad arguments: std::invalid_argument, before anything is queued.
+  course::DeviceArray<float> result(1);
+  {
+    INFO("3.3 " << step.name << "(x, n, nullptr) must throw std::invalid_argument");
+    REQUIRE_THROWS_AS(step.sum(device_positive.data(), 10, nullptr), std::invalid_argument);
+  }
+  {
+    INFO("3.3 " << step.name << "(nullptr, 10, result) must throw std::invalid_argument");
+    REQUIRE_THROWS_AS(step.sum(nullptr, 10, result.data()), std::invalid_argument);
+  }
+}
+
+// sum_fast past 2^31 elements, where an int index turns negative: x[i] = i >> 16 (exact in
+// float, and the exact sum fits a double's 53 bits). Only sum_fast: its ~1000 block partials
+// meet in few atomics. One partial per 256 elements (steps 1 and 2) would be 8 million atomics
+// of equal partials (256 equal elements each), whose rounding against a sum near 2^45 is the
+// same every time: a bias, not the random error the tolerance allows for.
+void check_fast_past_2_to_31() {
+  namespace grading = course::grading;
+  const std::size_t n = grading::kPast2To31Elements;
+  const grading::LargeCaseTurn turn;  // before the array: held until it is freed
+  const std::string cannot_run = grading::large_case_cannot_run_reason(n * sizeof(float));
+  if (!cannot_run.empty()) {
+    grading::note_not_run("3.3: the 2^31+ case was not run: " + cannot_run);
+    return;
+  }
+  course::DeviceArray<float> x;
+  try {
+    x = course::DeviceArray<float>(n);
+  } catch (const course::OutOfMemory& error) {
+    // Another process took the memory between the check and the allocation.
+    grading::note_not_run("3.3: the 2^31+ case was not run: " + std::string(error.what()));
+    return;
+  }
+  grading::fill_with_pattern(x.data(), n, grading::Pattern::high_bits);
+  double expected = 0;  // sum of i >> 16: 65536 equal values at a time
+  for (std::size_t first = 0; first < n; first += 65536) {
+    const std::size_t count = n - first < 65536 ? n - first : 65536;
+    expected += static_cast<double>(first >> 16) * static_cast<double>(count);
+  }
+  const double allowed = tolerance(n, expected);  // every term >= 0: sum|x| is the sum
+  course::DeviceArray<float> result(1);
+  result.fill_bytes(0xFF);
+  chapter3::sum_fast(x.data(), n, result.data());
+  COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+  const float got = result.to_host()[0];
+  const double error = std::fabs(static_cast<double>(got) - expected);
+  std::ostringstream message;
+  message.precision(9);
+  message << "3.3 sum_fast is wrong past 2^31 elements (n = 2^31 + " << n - (std::size_t{1} << 31)
+          << ", x[i] = i >> 16): returned " << got << ", expected " << expected << " (error "
+          << error << ", allowed " << allowed << "). Try: " << grading::kWideIndexHint;
+  grading::require_that(std::isfinite(got) && error <= allowed, message.str());
+}
+
+void figure(const std::string& line) {
+  course::grading::note("FIGURE: " + line);
+  std::cout << "COURSE-FIGURE: " << line << std::endl;
+}
+
+}  // namespace
+
+// One test case per step (with Catch2 2 a grader's exit code counts failed test cases, and 4
+// reads as "skipped": the untouched skeleton fails exactly 3 here).
+TEST_CASE("3.3 sum_shared_tree is correct", "[3.3][correctness]") {
+  COURSE_REQUIRE_GPU();
+  check_step(kTree);
+}
+
+TEST_CASE("3.3 sum_warp_shuffle is correct", "[3.3][correctness]") {
+  COURSE_REQUIRE_GPU();
+  check_step(kShuffle);
+}
+
+TEST_CASE("3.3 sum_fast is correct", "[3.3][correctness]") {
+  COURSE_REQUIRE_GPU();
+  check_step(kFast);
+  check_fast_past_2_to_31();
+}
+
+TEST_CASE("3.3 sum_fast reaches the memory bandwidth and CUB", "[3.3][speed]") {
+  COURSE_REQUIRE_GPU();
+  namespace grading = course::grading;
+  INFO("device: " << course::describe(course::device_info()));
+  // 2^28 floats, 1 GiB: far above the 50 MB L2, so every run reads x from HBM.
+  const std::size_t n = std::size_t{1} << 28;
+  course::DeviceArray<float> x(n);
+  chapter3_grading::fill_pattern(x.data(), n);
+  course::DeviceArray<float> result(1);
+  const double bytes = static_cast<double>(n) * sizeof(float);  // read once; 4 bytes written
+
+  // The sums of the timed runs are checked after the speed requirements, so that a variant that
+  // is slow because of how it adds (one atomic per element, which also loses precision) fails
+  // for being slow, the reason this test exists; the correctness test checks every size.
+  std::vector<std::pair<const Step*, float>> sums;
+  const auto rate_of = [&](const Step& step) {
+    const course::Timing timing =
+        course::time_gpu([&] { step.sum(x.data(), n, result.data()); }, {3, 20});
+    sums.emplace_back(&step, result.to_host()[0]);
+    return bytes / (timing.median_ms * 1e-3);
+  };
+  const double fast = rate_of(kFast);
+  const double tree = rate_of(kTree);
+  const double shuffle = rate_of(kShuffle);
+  const double cub = bytes / (chapter3_grading::time_cub_sum_ms(x.data(), n, result.data()) * 1e-3);
+  const double copy = course::measured_copy_bandwidth();
+
+  figure("sum_shared_tree at 2^28: " + grading::format_rate(tree) + " of reads (" +
+         std::to_string(static_cast<int>(100.0 * tree / cub + 0.5)) + "% of CUB)");
+  figure("sum_warp_shuffle at 2^28: " + grading::format_rate(shuffle) + " of reads (" +
+         std::to_string(static_cast<int>(100.0 * shuffle / cub + 0.5)) + "% of CUB)");
+  figure("cub::DeviceReduce::Sum at 2^28: " + grading::format_rate(cub) + " of reads");
+  if (grading::timings_distorted_by_tool()) {
+    grading::note_not_run("3.3 speed comparisons not checked: timings distorted by a tool");
+    return;
+  }
+  grading::require_at_least(
+      "sum_fast bandwidth as % of a device-to-device copy (" + grading::format_rate(fast) + " of " +
+          grading::format_rate(copy) + ", counting the 4 bytes read per element)",
+      100.0 * fast / copy, 60.0, "%",
+      "give every thread many elements (a grid-stride loop over float4, several independent "
+      "accumulators), launch about as many blocks as fit on the GPU at once (occupancy API), "
+      "and one atomicAdd per block, not per element");
+  grading::require_at_least(
+      "sum_fast as % of cub::DeviceReduce::Sum measured in the same run (" +
+          grading::format_rate(fast) + " of " + grading::format_rate(cub) + ")",
+      100.0 * fast / cub, 60.0, "%",
+      "CUB keeps several 16-byte loads in flight per thread and does one atomic or tiny pass "
+      "per block: float4 loads, 4 accumulators, 256-thread blocks, blocks per SM times SMs");
+
+  // A float sum of 2^28 values in [0.5, 1.5) is off by about 1e-5 of the sum: 1e-3 is safe.
+  const double expected = chapter3_grading::pattern_sum(n);
+  for (const auto& [step, got] : sums)
+    grading::require_that(std::isfinite(got) && std::fabs(got - expected) <= 1e-3 * expected,
+                          std::string("3.3 ") + step->name + " is wrong at n = 2^28 in the speed " +
+                              "test: returned " + std::to_string(got) + ", expected " +
+                              std::to_string(expected));
+}
