@@ -209,7 +209,7 @@ TEST_CASE("3.4 histogram_shared beats global atomics on skewed data and streams 
   course::grading::require_at_least(
       "uniform data: bytes read as % of a device-to-device copy's rate (" +
           course::grading::format_rate(rate) + " of " + course::grading::format_rate(copy) + ")",
-      100.0 * rate / copy, 10.0, "%",
+      100.0 * rate / copy, 30.0, "%",
       "load 16 bytes per thread at a time (uint4) in a grid-stride loop over a grid that fills "
       "the GPU once, and count into shared memory, never global memory, inside the loop");
 }
