@@ -22,6 +22,20 @@ include("${CMAKE_CURRENT_LIST_DIR}/CourseCheck.cmake")
 set(COURSE_NOTES_DIR "${PROJECT_BINARY_DIR}/course-notes")
 file(MAKE_DIRECTORY "${COURSE_NOTES_DIR}")
 
+# compute-sanitizer over every correctness grader, as CTest tests labelled `sanitizer` (memcheck:
+# out-of-bounds and misaligned accesses, leaks; racecheck: shared-memory races). Off by default:
+# they take minutes and need a GPU; the GPU machine's full check turns them on
+# (docs/results/reproduce.sh, or cmake -DCOURSE_SANITIZER_TESTS=ON, then ctest -L sanitizer).
+option(COURSE_SANITIZER_TESTS "Add compute-sanitizer tests (label 'sanitizer') for every correctness grader" OFF)
+if(COURSE_SANITIZER_TESTS)
+  find_program(COURSE_COMPUTE_SANITIZER compute-sanitizer
+    HINTS "${CUDAToolkit_BIN_DIR}" "${CUDAToolkit_BIN_DIR}/../compute-sanitizer")
+  if(NOT COURSE_COMPUTE_SANITIZER)
+    message(FATAL_ERROR "COURSE_SANITIZER_TESTS=ON, but compute-sanitizer was not found next to "
+      "nvcc (${CUDAToolkit_BIN_DIR}) or on PATH")
+  endif()
+endif()
+
 set(COURSE_CORRECTNESS_TIMEOUT 120 CACHE STRING
   "Seconds before a correctness grader is stopped (a hanging kernel)")
 set(COURSE_SPEED_TIMEOUT 300 CACHE STRING "Seconds before a speed grader is stopped")
@@ -202,6 +216,24 @@ function(course_chapter declaration)
     if(COURSE_SELF_TEST)
       _course_grader(course_grade_${c}_skeleton "grade-${id}-skeleton" "${selftest_dir}"
         CH ${id} skeleton)
+    endif()
+
+    if(COURSE_SANITIZER_TESTS AND "correctness" IN_LIST CH_EX_${c}_TESTS)
+      foreach(tool memcheck racecheck)
+        set(name "sanitizer.${tool}.ch${id}")
+        add_test(NAME ${name} COMMAND "${COURSE_COMPUTE_SANITIZER}" --tool ${tool}
+          --error-exitcode 99 --print-limit 20 $<TARGET_FILE:course_grade_${c}>
+          "[${id}][correctness]")
+        # COURSE_UNDER_SANITIZER: graders that compare timings note them instead of failing on
+        # the tool's slowdown. Exit 99 is a finding; the grader's own verdict counts too.
+        set_tests_properties(${name} PROPERTIES
+          LABELS "chapter${n};sanitizer;gpu"
+          TIMEOUT 900
+          RUN_SERIAL TRUE
+          SKIP_REGULAR_EXPRESSION "COURSE-NOT-GRADED:"
+          SKIP_RETURN_CODE 4
+          ENVIRONMENT "COURSE_UNDER_SANITIZER=1;COURSE_NOTE_FILE=${COURSE_NOTES_DIR}/${name}.txt")
+      endforeach()
     endif()
 
     foreach(kind IN LISTS CH_EX_${c}_TESTS)
