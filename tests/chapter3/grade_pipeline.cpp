@@ -112,7 +112,7 @@ TEST_CASE("3.5 process_pipelined refuses pageable memory and bad chunk counts",
 // 1 GiB each way at ~52-55 GB/s pinned. Pipelined in C chunks: the two copy engines run at the
 // same time, so about max(U, D) + (U + K + D - max(U, D)) / C = (1 + 1/C) x 20 ms, 0.53 x serial
 // for C = 16, plus the cudaMalloc/cudaFree of 1 GiB that both versions pay. Expected: 0.55-0.65
-// (both directions at once may not keep their one-way rates). Required: <= 0.75 x serial.
+// (both directions at once may not keep their one-way rates). Required: at least 1.25x (the reference reached 1.63x on an H100 and an H200).
 TEST_CASE("3.5 process_pipelined overlaps copies: clearly faster than serial", "[3.5][speed]") {
   COURSE_REQUIRE_GPU();
   const std::size_t n = std::size_t{1} << 28;  // 1 GiB each way
@@ -146,7 +146,7 @@ TEST_CASE("3.5 process_pipelined overlaps copies: clearly faster than serial", "
     return;
   }
   course::grading::require_at_least(
-      "end-to-end speed-up over process_serial", serial_ms / pipelined_ms, 1.0 / 0.75, "x",
+      "end-to-end speed-up over process_serial", serial_ms / pipelined_ms, 1.25, "x",
       "queue every chunk's upload, kernel and download on stream chunk % streams with "
       "cudaMemcpyAsync and launch on that stream, and wait only once, after the loop: a "
       "synchronisation inside the loop, or one stream for everything, leaves the two copy "
