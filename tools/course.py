@@ -329,14 +329,13 @@ class Log:
             sys.stdout.flush()
             self.status_shown = False
 
-    def run(self, command: List[str], what: str, cwd: str = ROOT,
-            environment: Optional[Dict[str, str]] = None) -> Tuple[int, str]:
+    def run(self, command: List[str], what: str) -> Tuple[int, str]:
         """Runs `command`, keeping its output in the log (and returning it), with a progress line
         from Ninja's or Make's [n/m] counters."""
         self.write("\n$ %s\n" % " ".join(command))
-        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, universal_newlines=True,
-                                   env=environment, errors="replace")
+                                   errors="replace")
         lines: List[str] = []
         started = time.time()
         self.status("course: %s ..." % what)
@@ -361,9 +360,9 @@ def generator_arguments(build: str) -> List[str]:
     return []
 
 
-def configure(preset: str, log: Log, extra: Optional[List[str]] = None) -> str:
+def configure(preset: str, log: Log) -> str:
     build = os.path.join(ROOT, "build", preset)
-    command = ["cmake", "--preset", preset] + generator_arguments(build) + (extra or [])
+    command = ["cmake", "--preset", preset] + generator_arguments(build)
     status, output = log.run(command, "configuring the %s build" % preset)
     if status != 0:
         raise CourseError("configuring the %s build failed:\n%s\n(full log: %s)" %
@@ -379,15 +378,6 @@ def keep_going_arguments(build: str) -> List[str]:
     if os.path.exists(os.path.join(build, "build.ninja")):
         return ["--", "-k", "0"]
     return ["--", "-k"]
-
-
-def existing_targets(build: str) -> Optional[List[str]]:
-    """The targets of a Ninja build (None for other generators: then everything is tried)."""
-    if not os.path.exists(os.path.join(build, "build.ninja")):
-        return None
-    run = subprocess.run(["ninja", "-C", build, "-t", "targets", "all"], stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, universal_newlines=True)
-    return [line.split(":")[0] for line in run.stdout.splitlines()]
 
 
 COMPILER_ERROR = [
@@ -422,9 +412,6 @@ def build_graders(build: str, exercises: List[Exercise], log: Log,
                   extra_targets: List[str]) -> Dict[str, str]:
     """Builds each exercise's grader. Returns {exercise id: why it could not be built}."""
     targets = [e.target for e in exercises]
-    known = existing_targets(build)
-    if known is not None:
-        extra_targets = [t for t in extra_targets if t in known]
     status, _ = log.run(["cmake", "--build", build, "-j", str(jobs()), "--target"] + targets +
                         extra_targets + keep_going_arguments(build), "building the graders")
     if status == 0:
@@ -527,17 +514,16 @@ def read_notes(build: str, test: str) -> Dict[str, List[str]]:
 
 def gpu_information(build: str) -> Dict[str, str]:
     """What common/tools/gpu_info.cpp prints (key: value lines); empty when it is not built."""
-    for directory, _, files in os.walk(build):
-        if "course-gpu-info" in files:
-            run = subprocess.run([os.path.join(directory, "course-gpu-info")],
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 universal_newlines=True, timeout=60, check=False)
-            information = {}
-            for line in run.stdout.splitlines():
-                key, _, value = line.partition(": ")
-                information[key.strip()] = value.strip()
-            return information
-    return {}
+    program = os.path.join(build, "common", "course-gpu-info")
+    if not os.access(program, os.X_OK):
+        return {}
+    run = subprocess.run([program], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         universal_newlines=True, timeout=60, check=False)
+    information = {}
+    for line in run.stdout.splitlines():
+        key, _, value = line.partition(": ")
+        information[key.strip()] = value.strip()
+    return information
 
 
 def describe_gpu(information: Dict[str, str]) -> str:
@@ -776,9 +762,8 @@ def command_setup(arguments: argparse.Namespace) -> int:
                         "building course-gpu-info")
     information = gpu_information(build) if status == 0 else {}
     say(describe_gpu(information))
-    for key in ("built_for",):
-        if key in information:
-            say("built for CUDA architectures: %s" % information[key])
+    if "built_for" in information:
+        say("built for CUDA architectures: %s" % information["built_for"])
     missing = probe_dependencies()
     say("Catch2: %s; Google Benchmark: %s; Doxygen: %s" % tuple(
         "missing" if name in missing else "found" for name in ("catch2", "benchmark", "doxygen")))

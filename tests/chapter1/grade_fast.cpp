@@ -27,10 +27,8 @@ TEST_CASE("1.5 vector_add_fast reaches the copy bandwidth", "[1.5][speed]") {
   const double copy = course::measured_copy_bandwidth();
   const double kernel = chapter1_grading::measure_bandwidth(kLauncher, n);
   INFO("device: " << course::describe(course::device_info()));
-  course::grading::require_at_least(
-      "bandwidth as % of a device-to-device copy (" + course::grading::format_rate(kernel) +
-          " of " + course::grading::format_rate(copy) + ")",
-      100.0 * kernel / copy, 95.0, "%",
+  course::grading::require_share_of_copy(
+      "bandwidth", kernel, copy, 95.0,
       "16-byte loads and stores (float4) so that each thread moves four elements per "
       "request; keep consecutive threads on consecutive float4s");
 }

@@ -63,24 +63,12 @@ void check_correct_past_2_to_31(const std::string& exercise, const Launcher& lau
   const std::size_t n = grading::kPast2To31Elements;
   const std::string case_name = "n = 2^31 + " + std::to_string(n - (std::size_t{1} << 31));
   const grading::LargeCaseTurn turn;  // before the arrays: held until they are freed
-  const std::string cannot_run =
-      grading::large_case_cannot_run_reason((3 * n + kGuard) * sizeof(float));
-  if (!cannot_run.empty()) {
-    grading::note_not_run("the 2^31+ case was not run: " + cannot_run);
-    return;
-  }
-  course::DeviceArray<float> a;
-  course::DeviceArray<float> b;
-  course::DeviceArray<float> c;
-  try {
-    a = course::DeviceArray<float>(n);
-    b = course::DeviceArray<float>(n);
-    c = course::DeviceArray<float>(n + kGuard);
-  } catch (const course::OutOfMemory& error) {
-    // Another process took the memory between the check and the allocation.
-    grading::note_not_run("the 2^31+ case was not run: " + std::string(error.what()));
-    return;
-  }
+  std::vector<course::DeviceArray<float>> arrays = grading::allocate_large_case({n, n, n + kGuard});
+  if (arrays.empty())
+    return;  // noted as not run
+  course::DeviceArray<float>& a = arrays[0];
+  course::DeviceArray<float>& b = arrays[1];
+  course::DeviceArray<float>& c = arrays[2];
   grading::fill_with_pattern(a.data(), n, grading::Pattern::high_bits);
   grading::fill_with_pattern(b.data(), n, grading::Pattern::low_bits);
   c.fill_bytes(0xFF);  // poison, and the guard after it

@@ -79,22 +79,11 @@ TEST_CASE("2.1 saxpy is correct past 2^31 elements", "[2.1][correctness]") {
   const std::size_t guard = chapter2_grading::kGuard;
   const std::string case_name = "n = 2^31 + " + std::to_string(n - (std::size_t{1} << 31));
   const grading::LargeCaseTurn turn;  // before the arrays: held until they are freed
-  const std::string cannot_run =
-      grading::large_case_cannot_run_reason((2 * n + guard) * sizeof(float));
-  if (!cannot_run.empty()) {
-    grading::note_not_run("the 2^31+ case was not run: " + cannot_run);
-    return;
-  }
-  course::DeviceArray<float> x;
-  course::DeviceArray<float> y;
-  try {
-    x = course::DeviceArray<float>(n);
-    y = course::DeviceArray<float>(n + guard);
-  } catch (const course::OutOfMemory& error) {
-    // Another process took the memory between the check and the allocation.
-    grading::note_not_run("the 2^31+ case was not run: " + std::string(error.what()));
-    return;
-  }
+  std::vector<course::DeviceArray<float>> arrays = grading::allocate_large_case({n, n + guard});
+  if (arrays.empty())
+    return;  // noted as not run
+  course::DeviceArray<float>& x = arrays[0];
+  course::DeviceArray<float>& y = arrays[1];
   grading::fill_with_pattern(x.data(), n, grading::Pattern::high_bits);
   const Grid grids[] = {
       {1024, 256, "every thread's grid-stride loop steps past 2^31"},
@@ -166,10 +155,8 @@ TEST_CASE("2.1 saxpy reaches the memory bandwidth", "[2.1][speed]") {
       n);
   INFO("device: " << course::describe(course::device_info()) << "; grid: " << blocks
                   << " blocks of 256 threads");
-  course::grading::require_at_least(
-      "bandwidth as % of a device-to-device copy (" + course::grading::format_rate(kernel) +
-          " of " + course::grading::format_rate(copy) + ")",
-      100.0 * kernel / copy, 60.0, "%",
+  course::grading::require_share_of_copy(
+      "bandwidth", kernel, copy, 60.0,
       "start at blockIdx.x * blockDim.x + threadIdx.x and step by gridDim.x * blockDim.x, so "
       "that consecutive threads touch consecutive elements at every step (coalescing); no "
       "synchronisation and no work on the host inside saxpy");

@@ -114,14 +114,12 @@ TEST_CASE("3.1 scale_x_soa moves only the bytes it needs", "[3.1][speed]") {
   INFO("device: " << course::describe(course::device_info()) << "; n = " << n << "; scale_x_soa "
                   << soa.median_ms << " ms, scale_x_aos (given) " << aos.median_ms
                   << " ms (medians of " << soa.repetitions << ")");
-  course::grading::require_at_least(
-      "3.1 scale_x_soa as % of a device-to-device copy, counting 8 bytes per element (" +
-          course::grading::format_rate(soa_rate) + " of " + course::grading::format_rate(copy) +
-          ")",
-      100.0 * soa_rate / copy, 40.0, "%",
+  course::grading::require_share_of_copy(
+      "3.1 scale_x_soa", soa_rate, copy, 40.0,
       "make consecutive threads take consecutive elements at every step (threadIdx.x varies "
       "fastest along x), so that a warp's 32 loads fall in 4 sectors; no strides, no "
-      "per-thread chunks of consecutive elements");
+      "per-thread chunks of consecutive elements",
+      "counting 8 bytes per element");
   course::grading::require_at_least(
       "3.1 speed-up of scale_x_soa over the given scale_x_aos (" + std::to_string(aos.median_ms) +
           " ms / " + std::to_string(soa.median_ms) + " ms)",

@@ -48,7 +48,7 @@ bool gpu_required() {
   return value != nullptr && std::strcmp(value, "1") == 0;
 }
 
-bool timings_distorted_by_tool() {
+bool under_sanitizer() {
   const char* value = std::getenv("COURSE_UNDER_SANITIZER");
   return value != nullptr && std::strcmp(value, "1") == 0;
 }
@@ -111,6 +111,15 @@ void require_at_least(const std::string& what, double measured, double required,
           << ", required at least " << required << " " << unit << ". Try: " << hint;
   INFO(failure.str());
   CHECK(measured >= required);
+}
+
+void require_share_of_copy(const std::string& what, double bytes_per_second,
+                           double copy_bytes_per_second, double required_percent,
+                           const std::string& hint, const std::string& detail) {
+  require_at_least(what + " as % of a device-to-device copy (" + format_rate(bytes_per_second) +
+                       " of " + format_rate(copy_bytes_per_second) +
+                       (detail.empty() ? "" : ", " + detail) + ")",
+                   100.0 * bytes_per_second / copy_bytes_per_second, required_percent, "%", hint);
 }
 
 namespace {

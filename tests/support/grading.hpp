@@ -23,11 +23,12 @@ void announce_skip(const std::string& reason);
 /// that cannot reach a GPU then fails instead of reporting "not graded".
 bool gpu_required();
 
-/// True when $COURSE_UNDER_SANITIZER is 1 (docs/results/reproduce.sh sets it around
-/// compute-sanitizer, like CUDA Python's CUDA_PYTHON_SANITIZER_RUNNING): the tool slows every
-/// kernel and copy by different factors, so graders that compare timings with each other note
-/// the comparison as not checked instead of failing on numbers the tool distorted.
-bool timings_distorted_by_tool();
+/// True when $COURSE_UNDER_SANITIZER is 1 (set around compute-sanitizer by reproduce.sh and the
+/// `sanitizer` tests, like CUDA Python's CUDA_PYTHON_SANITIZER_RUNNING). The tool slows every
+/// kernel and copy, by different factors: graders that compare timings, or whose largest sizes
+/// would take minutes, note those parts as not run (note_not_run) instead of failing on numbers
+/// the tool distorted.
+bool under_sanitizer();
 
 /// The message a skip carries, "COURSE-SKIP: not graded, <reason>". Catch2 2 has no SKIP: there
 /// a skip is an explicit FAIL with this message, which the listener and main() recognise.
@@ -52,6 +53,13 @@ std::vector<std::size_t> interesting_sizes();
 /// what was required and what to try.
 void require_at_least(const std::string& what, double measured, double required,
                       const std::string& unit, const std::string& hint);
+
+/// A bandwidth requirement relative to the device-to-device copy measured in the same run:
+/// require_at_least("<what> as % of a device-to-device copy (<rate> of <copy>[, <detail>])",
+/// 100 * bytes_per_second / copy_bytes_per_second, required_percent, "%", hint).
+void require_share_of_copy(const std::string& what, double bytes_per_second,
+                           double copy_bytes_per_second, double required_percent,
+                           const std::string& hint, const std::string& detail = "");
 
 /// "3.41 TB/s" for bytes per second.
 std::string format_rate(double bytes_per_second);

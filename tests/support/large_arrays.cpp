@@ -20,6 +20,7 @@
 #include "course/compare.hpp"
 #include "course/error.hpp"
 #include "course/memory.hpp"
+#include "launch_checks.hpp"
 
 namespace course::grading {
 
@@ -106,15 +107,31 @@ void LargeCaseTurn::release() noexcept {
   descriptor_ = -1;
 }
 
-std::string large_case_cannot_run_reason(std::size_t device_bytes) {
+std::vector<DeviceArray<float>> allocate_large_case(const std::vector<std::size_t>& counts,
+                                                    const std::string& who) {
+  std::size_t device_bytes = 0;
+  for (const std::size_t count : counts)
+    device_bytes += count * sizeof(float);
+  const std::string not_run = who + "the 2^31+ case was not run: ";
   std::size_t free_bytes = 0;
   std::size_t total_bytes = 0;
   COURSE_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  if (free_bytes >= device_bytes + kSpareBytes)
-    return "";
-  return "needs " + gib(device_bytes + kSpareBytes) + " of GPU memory (" + gib(device_bytes) +
-         " of arrays and " + gib(kSpareBytes) + " to spare), " + gib(free_bytes) + " free of " +
-         gib(total_bytes);
+  if (free_bytes < device_bytes + kSpareBytes) {
+    note_not_run(not_run + "needs " + gib(device_bytes + kSpareBytes) + " of GPU memory (" +
+                 gib(device_bytes) + " of arrays and " + gib(kSpareBytes) + " to spare), " +
+                 gib(free_bytes) + " free of " + gib(total_bytes));
+    return {};
+  }
+  std::vector<DeviceArray<float>> arrays;
+  try {
+    for (const std::size_t count : counts)
+      arrays.emplace_back(count);
+  } catch (const OutOfMemory& error) {
+    // Another process took the memory between the check and the allocation.
+    note_not_run(not_run + error.what());
+    return {};
+  }
+  return arrays;
 }
 
 void fill_with_pattern(float* device, std::size_t n, Pattern pattern) {

@@ -11,6 +11,9 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
+
+#include "course/memory.hpp"
 
 namespace course::grading {
 
@@ -40,9 +43,12 @@ class LargeCaseTurn {
   int descriptor_ = -1;
 };
 
-/// Why a case that needs `device_bytes` of GPU memory cannot run now ("needs 24.0 GiB of GPU
-/// memory, 15.2 GiB free"), or empty when it fits with a margin for everything else.
-std::string large_case_cannot_run_reason(std::size_t device_bytes);
+/// The device arrays of a past-2^31 case, counts[k] floats each, in that order; or none when the
+/// GPU cannot hold them (with a margin for everything else) now. Then it notes "<who>the 2^31+ case
+/// was not run: <why>" (e.g. "needs 24.0 GiB of GPU memory, 15.2 GiB free"), which is never a
+/// failure, and the caller returns. Hold a LargeCaseTurn from before the call until they are freed.
+std::vector<course::DeviceArray<float>> allocate_large_case(const std::vector<std::size_t>& counts,
+                                                            const std::string& who = "");
 
 /// The two input patterns.
 enum class Pattern { high_bits, low_bits };
