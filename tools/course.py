@@ -784,6 +784,26 @@ def command_docs(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def command_modules() -> list:
+    """The command modules beside this file (tools/course_<topic>.py), in name order.
+
+    Each defines register(subparsers, grade_parser) -> {command name: handler}: it adds its
+    subcommands (and may add options to 'grade'), and its handlers take the parsed arguments and
+    return the exit code. The modules import this one for the declarations, the build and the
+    scoreboard, so a new command never needs an edit here.
+    """
+    import importlib
+    here = os.path.dirname(os.path.realpath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    # Run as a script this module is __main__: the modules' "import course" must get this very
+    # module (one CourseError, one STYLE), not a second copy.
+    sys.modules.setdefault("course", sys.modules[__name__])
+    names = sorted(name[:-3] for name in os.listdir(here)
+                   if re.fullmatch(r"course_[a-z0-9_]+\.py", name))
+    return [importlib.import_module(name) for name in names]
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="./course", description="The CUDA course's command.",
@@ -806,12 +826,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     setup.add_argument("-v", "--verbose", action="store_true")
     docs = commands.add_parser("docs", help="build the HTML documentation (Doxygen)")
     docs.add_argument("-v", "--verbose", action="store_true")
+    handlers = {"grade": command_grade, "test": command_test, "setup": command_setup,
+                "docs": command_docs}
+    for module in command_modules():
+        handlers.update(module.register(commands, grade))
     arguments = parser.parse_args(argv)
     if arguments.command is None:
         parser.print_help()
         return 2
-    handlers = {"grade": command_grade, "test": command_test, "setup": command_setup,
-                "docs": command_docs}
     try:
         return handlers[arguments.command](arguments)
     except CourseError as error:
