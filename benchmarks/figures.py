@@ -14,7 +14,8 @@ blocks (KIND, with the attributes it takes):
     suite chapter=N        the project's suite, the scoreboard on the skeletons, compute-sanitizer
     graders chapter=N      every FIGURE line of chapter N's graders, with the grader's result
     wrong-variants chapter=N   what each known-wrong variant of chapter N produced at its grader
-    benchmarks chapter=N [sizes=largest|all]   Google Benchmark's runs of chapterN_benchmarks
+    benchmarks chapter=N [sizes=largest|all] [counters=a,b]   Google Benchmark's runs of
+                           chapterN_benchmarks; counters= adds a column per user counter
 
 The data is what docs/results/reproduce.sh leaves in its output directory (--results):
 
@@ -497,6 +498,7 @@ def render_benchmarks(results: Results, chapter: int, attributes: Dict[str, str]
         raise FiguresError("benchmarks-%d.json has %d run(s) that reported an error, the first "
                            "%s (--allow-errors shows them in the table)" %
                            (chapter, len(errors), errors[0]))
+    counters = [name for name in attributes.get("counters", "").split(",") if name]
     rows = []
     for family, members in families.items():
         if sizes == "largest":
@@ -505,15 +507,31 @@ def render_benchmarks(results: Results, chapter: int, attributes: Dict[str, str]
             size = run.get("label") or "/".join(split_run_name(run_name(run))[1])
             if run.get("error_occurred"):
                 rows.append([code(family), cell(size), cell("error: " + clip(
-                    run.get("error_message", ""), 120)), "", ""])
+                    run.get("error_message", ""), 120)), "", ""] + [""] * len(counters))
                 continue
             bytes_rate = run.get("bytes_per_second")
             items_rate = run.get("items_per_second")
             rows.append([code(family), cell(size),
                          format_time(run["real_time"], run["time_unit"]),
                          format_rate(bytes_rate, "B/s") if bytes_rate else "",
-                         format_rate(items_rate) if items_rate else ""])
-    return table(["benchmark", "size", "time per iteration", "bytes/s", "items/s"], rows)
+                         format_rate(items_rate) if items_rate else ""] +
+                        [format_counter(name, run.get(name)) for name in counters])
+    return table(["benchmark", "size", "time per iteration", "bytes/s", "items/s"] +
+                 [COUNTER_HEADINGS.get(name, cell(name)) for name in counters], rows)
+
+
+# The columns a benchmarks block shows for the user counters named in its counters= attribute
+# (a comma-separated list); a run without the counter leaves its cell empty.
+COUNTER_HEADINGS = {"pct_of_copy": "% of copy", "pct_of_cub": "% of CUB",
+                    "pct_of_cublas": "% of cuBLAS", "speedup_vs_serial": "x serial"}
+
+
+def format_counter(name: str, value: Optional[float]) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise FiguresError("counter %s is %r, not a finite number" % (name, value))
+    return significant(float(value))
 
 
 # ---- pages --------------------------------------------------------------------------------------

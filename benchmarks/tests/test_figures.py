@@ -245,6 +245,20 @@ class RewriteTest(unittest.TestCase):
         self.assertIn("| `BM_cpu_saxpy` | 2^20 floats | 288 us | 43.7 GB/s |  |", new)
         self.assertIn("| `BM_cpu_saxpy` | 2^26 floats |", new)
 
+    def test_counters_become_columns(self):
+        benchmarks = [dict(entry) for entry in BENCHMARKS]
+        benchmarks[3]["pct_of_copy"] = 91.234
+        self.results.write("benchmarks-2.json", json.dumps({"context": CONTEXT,
+                                                             "benchmarks": benchmarks}))
+        page = PAGE.replace("benchmarks chapter=2 begin",
+                            "benchmarks chapter=2 counters=pct_of_copy,pct_of_cub begin") \
+                   .replace("benchmarks chapter=2 end",
+                            "benchmarks chapter=2 counters=pct_of_copy,pct_of_cub end")
+        text = rewrite(page, self.results)
+        self.assertIn("| items/s | % of copy | % of CUB |", text)
+        self.assertIn("| `BM_gpu_saxpy` | 2^26 floats | 305 us | 2.64 TB/s | 220 G | 91.2 |  |",
+                      text)
+
     def test_repetitions_show_the_median(self):
         median = run("BM_gpu_mandelbrot/2048/manual_time", 140.0, label="2048 x 2048 pixels",
                      items_per_second=3.0e10, run_type="aggregate", aggregate_name="median")
