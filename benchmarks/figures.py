@@ -15,11 +15,13 @@ blocks (KIND, with the attributes it takes):
     graders chapter=N      every FIGURE line of chapter N's graders, with the grader's result
     wrong-variants chapter=N   what each known-wrong variant of chapter N produced at its grader
     benchmarks chapter=N [sizes=largest|all] [counters=a,b]   Google Benchmark's runs of
-                           chapterN_benchmarks; counters= adds a column per user counter
+                           chapterN_benchmarks; counters= adds a column per user counter;
+                           data=peers shows peers-N.json (benchmarks/peers.py: PyTorch, CuPy)
 
 The data is what docs/results/reproduce.sh leaves in its output directory (--results):
 
     benchmarks-<N>.json      chapterN_benchmarks --benchmark_out=... --benchmark_out_format=json
+    peers-<N>.json           benchmarks/peers.py --chapter N (PyTorch and CuPy on the same GPU)
     course-notes/<test>.txt  the graders' notes ("FIGURE: ...", "FAIL: ...", "SKIP: ...")
     suite-junit.xml          ctest --output-junit of the project's suite (./course test)
     suite.log                its log, where CMake printed the Catch2 version (optional)
@@ -223,30 +225,36 @@ class Results:
     def __init__(self, directory: str, notes_directory: Optional[str] = None) -> None:
         self.directory = directory
         self.notes_directory = notes_directory or os.path.join(directory, "course-notes")
-        self._benchmarks: Dict[int, dict] = {}
+        self._benchmarks: Dict[Tuple[int, str], dict] = {}
         self._notes: Optional[Dict[str, List[Tuple[str, str]]]] = None
         self._junit: Dict[str, Optional[Dict[str, TestResult]]] = {}
 
     def path(self, name: str) -> str:
         return os.path.join(self.directory, name)
 
-    def benchmarks(self, chapter: int) -> dict:
-        if chapter not in self._benchmarks:
-            path = self.path("benchmarks-%d.json" % chapter)
+    def benchmarks(self, chapter: int, data: str = "benchmarks") -> dict:
+        """benchmarks-N.json (the course's programs) or peers-N.json (benchmarks/peers.py)."""
+        if data not in ("benchmarks", "peers"):
+            raise FiguresError("data=%s: expected data=benchmarks or data=peers" % data)
+        if (chapter, data) not in self._benchmarks:
+            path = self.path("%s-%d.json" % (data, chapter))
+            if not os.path.exists(path) and data == "peers":
+                raise FiguresError("%s is missing: run python3 benchmarks/peers.py --chapter %d "
+                                   "--out %s with PyTorch installed" % (path, chapter, path))
             if not os.path.exists(path):
                 raise FiguresError("%s is missing: run build/<preset>/benchmarks/chapter%d_benchmarks "
                                    "--benchmark_out=%s --benchmark_out_format=json" %
                                    (path, chapter, path))
             try:
                 with open(path, encoding="utf-8") as f:
-                    data = json.load(f)
+                    loaded = json.load(f)
             except (OSError, ValueError) as error:
                 raise FiguresError("cannot read %s: %s" % (path, error))
-            if "context" not in data or "benchmarks" not in data:
+            if "context" not in loaded or "benchmarks" not in loaded:
                 raise FiguresError("%s is not Google Benchmark's JSON output (no 'context' and "
                                    "'benchmarks')" % path)
-            self._benchmarks[chapter] = data
-        return self._benchmarks[chapter]
+            self._benchmarks[(chapter, data)] = loaded
+        return self._benchmarks[(chapter, data)]
 
     def notes(self) -> Dict[str, List[Tuple[str, str]]]:
         if self._notes is None:
@@ -277,15 +285,15 @@ class Results:
 # ---- the blocks ---------------------------------------------------------------------------------
 
 
-def measured_context(results: Results, chapter: int) -> dict:
+def measured_context(results: Results, chapter: int, data: str = "benchmarks") -> dict:
     """The benchmarks' context, refused when it cannot stand for the course's reference figures."""
-    context = results.benchmarks(chapter)["context"]
+    context = results.benchmarks(chapter, data)["context"]
     gpu = context.get("gpu", "")
     if "gpu_name" not in context:
         raise FiguresError("benchmarks-%d.json was not measured on a GPU (%s)" %
                            (chapter, gpu or "the context names no GPU"))
     exercises = context.get("course_exercises", "unknown")
-    if exercises != "solutions":
+    if data == "benchmarks" and exercises != "solutions":
         raise FiguresError("benchmarks-%d.json was built against the '%s' exercises, not the "
                            "solutions: its figures are not the course's reference" %
                            (chapter, exercises))
@@ -481,23 +489,24 @@ def selected_runs(runs: List[dict]) -> List[dict]:
 
 def render_benchmarks(results: Results, chapter: int, attributes: Dict[str, str],
                       allow_errors: bool = False) -> str:
-    data = results.benchmarks(chapter)
-    measured_context(results, chapter)
+    source = attributes.get("data", "benchmarks")
+    data = results.benchmarks(chapter, source)
+    measured_context(results, chapter, source)
     sizes = attributes.get("sizes", "largest")
     if sizes not in ("largest", "all"):
         raise FiguresError("sizes=%s: expected sizes=largest or sizes=all" % sizes)
     runs = selected_runs(data["benchmarks"])
     if not runs:
-        raise FiguresError("benchmarks-%d.json holds no benchmark run" % chapter)
+        raise FiguresError("%s-%d.json holds no benchmark run" % (source, chapter))
     families: Dict[str, List[dict]] = {}
     for run in runs:
         families.setdefault(split_run_name(run_name(run))[0], []).append(run)
     errors = ["%s: %s" % (run_name(run), run.get("error_message", "")) for run in runs
               if run.get("error_occurred")]
     if errors and not allow_errors:
-        raise FiguresError("benchmarks-%d.json has %d run(s) that reported an error, the first "
+        raise FiguresError("%s-%d.json has %d run(s) that reported an error, the first "
                            "%s (--allow-errors shows them in the table)" %
-                           (chapter, len(errors), errors[0]))
+                           (source, chapter, len(errors), errors[0]))
     counters = [name for name in attributes.get("counters", "").split(",") if name]
     rows = []
     for family, members in families.items():

@@ -259,6 +259,27 @@ class RewriteTest(unittest.TestCase):
         self.assertIn("| `BM_gpu_saxpy` | 2^26 floats | 305 us | 2.64 TB/s | 220 G | 91.2 |  |",
                       text)
 
+    def test_peers_come_from_their_own_file(self):
+        context = dict(CONTEXT, course_exercises="none: library peers")
+        peers = [run("BM_torch_transpose/8192/8192/manual_time", 700.0,
+                     label="8192 x 8192 floats", bytes_per_second=9.5e11, pct_of_copy=32.0)]
+        self.results.write("peers-2.json", json.dumps({"context": context, "benchmarks": peers}))
+        page = PAGE.replace("benchmarks chapter=2 begin",
+                            "benchmarks chapter=2 data=peers counters=pct_of_copy begin") \
+                   .replace("benchmarks chapter=2 end",
+                            "benchmarks chapter=2 data=peers counters=pct_of_copy end")
+        text = rewrite(page, self.results)
+        self.assertIn("| `BM_torch_transpose` | 8192 x 8192 floats | 700 us | 950 GB/s |  | 32.0 |",
+                      text)
+        self.assertNotIn("BM_gpu_saxpy", text)
+
+    def test_missing_peers_say_how_to_measure_them(self):
+        page = PAGE.replace("benchmarks chapter=2 begin", "benchmarks chapter=2 data=peers begin") \
+                   .replace("benchmarks chapter=2 end", "benchmarks chapter=2 data=peers end")
+        with self.assertRaises(figures.FiguresError) as raised:
+            rewrite(page, self.results)
+        self.assertIn("benchmarks/peers.py --chapter 2", str(raised.exception))
+
     def test_repetitions_show_the_median(self):
         median = run("BM_gpu_mandelbrot/2048/manual_time", 140.0, label="2048 x 2048 pixels",
                      items_per_second=3.0e10, run_type="aggregate", aggregate_name="median")

@@ -8,7 +8,7 @@
 #
 #   OUT=/tmp/results docs/results/reproduce.sh [chapter...]    (default: every chapter)
 #
-# STEPS picks steps (default: all, in this order: suite grade sanitizers benchmarks catch2
+# STEPS picks steps (default: all, in this order: suite grade sanitizers benchmarks peers catch2
 # figures), so that a run can be split over several commands that share $OUT and build/.
 # SANITIZER_TOOLS (default "memcheck racecheck"): racecheck looks at shared memory only.
 #
@@ -25,7 +25,7 @@ OUT=$(cd "$OUT" && pwd)  # absolute: ctest --output-junit resolves a relative pa
 chapters=${*:-$(ls chapters | sed -n "s/^0*\([0-9][0-9]*\)-.*/\1/p")}
 export COURSE_JOBS=${COURSE_JOBS:-16}
 SANITIZER_TIMEOUT=${SANITIZER_TIMEOUT:-600}
-STEPS=" ${STEPS:-suite grade sanitizers benchmarks catch2 figures} "
+STEPS=" ${STEPS:-suite grade sanitizers benchmarks peers catch2 figures} "
 SANITIZER_TOOLS=${SANITIZER_TOOLS:-memcheck racecheck}
 step() { [[ "$STEPS" == *" $1 "* ]]; }
 
@@ -110,6 +110,29 @@ for chapter in $chapters; do
     --benchmark_out="$OUT/benchmarks-$chapter.json" --benchmark_out_format=json \
     > "$OUT/benchmarks-$chapter.txt" 2>&1
   echo "   chapter $chapter: exit $? (0: every benchmark measured and checked)"
+done
+
+fi
+
+if step peers; then
+echo "== library peers on the same GPU (benchmarks/peers.py: PyTorch, and CuPy when installed)"
+# The GPU machine keeps PyTorch in its own virtual environment; PEERS_PYTHON picks another.
+peers_python=${PEERS_PYTHON:-}
+for candidate in /opt/torch/.venv/bin/python python3; do
+  [ -n "$peers_python" ] && break
+  "$candidate" -c 'import torch' 2>/dev/null && peers_python=$candidate
+done
+for chapter in $chapters; do
+  if ! grep -q "data=peers" "docs/results/chapter$chapter-$PAGE_SUFFIX.md" 2>/dev/null; then
+    continue  # no page of this chapter shows peers
+  fi
+  if [ -z "$peers_python" ]; then
+    echo "   chapter $chapter: not measured (no Python with PyTorch; set PEERS_PYTHON)"
+    continue
+  fi
+  "$peers_python" benchmarks/peers.py --chapter "$chapter" --out "$OUT/peers-$chapter.json" \
+    > "$OUT/peers-$chapter.txt" 2>&1
+  echo "   chapter $chapter: exit $? (0: every peer measured and checked)"
 done
 
 fi
