@@ -75,6 +75,28 @@ void* device_allocate(std::size_t bytes) {
   throw CudaError(status, sized_call("cudaMalloc", bytes) + " failed");
 }
 
+void* managed_allocate(std::size_t bytes) {
+  if (bytes == 0)
+    return nullptr;
+  std::size_t free_bytes = 0;
+  std::size_t total_bytes = 0;
+  COURSE_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  if (bytes > free_bytes) {
+    throw OutOfMemory("cudaMallocManaged", bytes,
+                      free_device_memory() +
+                          "; the course never asks for more managed memory than the GPU has "
+                          "free (its pages would be evicted back and forth)");
+  }
+  void* pointer = nullptr;
+  const cudaError_t status = cudaMallocManaged(&pointer, bytes, cudaMemAttachGlobal);
+  if (status == cudaSuccess)
+    return pointer;
+  cudaGetLastError();
+  if (status == cudaErrorMemoryAllocation)
+    throw OutOfMemory("cudaMallocManaged", bytes, free_device_memory());
+  throw CudaError(status, sized_call("cudaMallocManaged", bytes) + " failed");
+}
+
 void device_free(void* pointer) noexcept {
   if (pointer == nullptr)
     return;

@@ -132,4 +132,26 @@ void sum_warp_shuffle(const float* x, std::size_t n, float* result, cudaStream_t
 /// accumulators, then warp shuffles and one atomicAdd per block. Any alignment of x and any n.
 void sum_fast(const float* x, std::size_t n, float* result, cudaStream_t stream = nullptr);
 
+// ---- 3.6 (unified_memory.cu, optional) --------------------------------------------------------
+//
+// 3.5's function once more (data[i] = fma(kPipelineScale, data[i], kPipelineOffset)), in place on
+// managed memory (course::ManagedArray): the host wrote the data, the GPU transforms it, the host
+// reads the result. Both functions queue their work on `stream` and wait for it: the result can
+// be read on the host when they return. n == 0 does nothing. Arguments are checked first: a null
+// `data` with n > 0, or a pointer that is not managed memory (cudaPointerGetAttributes does not
+// say cudaMemoryTypeManaged), throws std::invalid_argument naming course::ManagedArray; a GPU
+// without concurrent managed access (cudaDevAttrConcurrentManagedAccess: Windows, some older or
+// virtualised GPUs) throws std::runtime_error, since prefetching needs it.
+
+/// Given: the kernel runs on the managed pages where they are (on the host, just written): each
+/// page the GPU touches migrates on demand, by a page fault, and migrates back the same way when
+/// the host reads the result.
+void transform_managed_on_demand(float* data, std::size_t n, cudaStream_t stream = nullptr);
+
+/// Exercise 3.6: the same result, with the migrations asked for in bulk: prefetch the whole range
+/// to the GPU before the kernel and back to the host after it, all on `stream`, then wait. The
+/// range's last prefetch location is then the host (the grader checks it with
+/// cudaMemRangeGetAttribute), and no page faults are left on either side.
+void transform_managed_prefetched(float* data, std::size_t n, cudaStream_t stream = nullptr);
+
 }  // namespace chapter3

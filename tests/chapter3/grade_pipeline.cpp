@@ -136,7 +136,7 @@ TEST_CASE("3.5 process_pipelined overlaps copies: clearly faster than serial", "
   COURSE_CUDA_CHECK(cudaDeviceGetAttribute(&copy_engines, cudaDevAttrAsyncEngineCount,
                                            course::device_info().device));
   if (copy_engines < 2) {
-    course::grading::note_not_run(
+    course::grading::not_graded_here(
         "3.5 pipelined vs serial: this GPU has " + std::to_string(copy_engines) +
         " copy engine(s); uploads and downloads cannot overlap, so the speed-up is not graded "
         "here (it needs 2, as on data-centre GPUs: see the lesson, 'On a smaller GPU')");

@@ -216,6 +216,9 @@ TEST_CASE("array sizes whose byte count overflows are rejected before any CUDA c
     CHECK_THAT(message, ContainsSubstring(std::to_string(too_many) + " elements of 8 bytes"));
   }
   CHECK_THROWS_WITH(
+      course::ManagedArray<double>(too_many),
+      ContainsSubstring("ManagedArray: " + std::to_string(too_many) + " elements of 8 bytes"));
+  CHECK_THROWS_WITH(
       course::PinnedArray<std::uint32_t>(kSizeMax / 2),
       ContainsSubstring("PinnedArray: " + std::to_string(kSizeMax / 2) + " elements of 4 bytes"));
   // The largest count that fits is not rejected by the size check (only, later, by cudaMalloc).
@@ -229,6 +232,8 @@ TEST_CASE("arrays, streams and events are move-only RAII types", "[common][cpu]"
   static_assert(std::is_nothrow_move_assignable_v<course::DeviceArray<float>>);
   static_assert(!std::is_copy_constructible_v<course::PinnedArray<float>>);
   static_assert(std::is_nothrow_move_assignable_v<course::PinnedArray<float>>);
+  static_assert(!std::is_copy_constructible_v<course::ManagedArray<float>>);
+  static_assert(std::is_nothrow_move_assignable_v<course::ManagedArray<float>>);
   static_assert(!std::is_copy_constructible_v<course::Stream>);
   static_assert(std::is_nothrow_move_constructible_v<course::Stream>);
   static_assert(!std::is_copy_assignable_v<course::Event>);
@@ -237,6 +242,10 @@ TEST_CASE("arrays, streams and events are move-only RAII types", "[common][cpu]"
   course::PinnedArray<int> other = std::move(pinned);
   CHECK(other.empty());
   CHECK(other.begin() == other.end());
+  course::ManagedArray<int> managed;
+  course::ManagedArray<int> managed_other = std::move(managed);
+  CHECK(managed_other.empty());
+  CHECK(managed_other.data() == nullptr);
 }
 
 TEST_CASE("errors carry the expression, file:line, the CUDA error name and its text",

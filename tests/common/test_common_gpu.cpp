@@ -65,6 +65,35 @@ TEST_CASE("asynchronous copies through pinned memory on a stream", "[common][gpu
                   std::invalid_argument);
 }
 
+TEST_CASE("managed memory: one pointer for the host and the GPU, never more than is free",
+          "[common][gpu]") {
+  COURSE_REQUIRE_GPU();
+  const std::size_t n = 1 << 20;
+  course::ManagedArray<float> managed(n);
+  for (std::size_t i = 0; i < n; ++i)
+    managed[i] = static_cast<float>(i);
+  cudaPointerAttributes attributes{};
+  COURSE_CUDA_CHECK(cudaPointerGetAttributes(&attributes, managed.data()));
+  CHECK(attributes.type == cudaMemoryTypeManaged);
+  // The GPU reads what the host wrote (a copy from managed to device memory), and back.
+  course::DeviceArray<float> device(n);
+  device.copy_from_host(managed.data(), n);
+  const std::vector<float> back = device.to_host();
+  CHECK(std::equal(back.begin(), back.end(), managed.begin()));
+  course::ManagedArray<float> moved = std::move(managed);
+  CHECK(managed.empty());
+  CHECK(moved.size() == n);
+  // More than the GPU has free is refused before cudaMallocManaged could oversubscribe it.
+  const std::size_t too_many = course::device_info().total_memory_bytes + (std::size_t{1} << 30);
+  try {
+    course::ManagedArray<unsigned char> huge(too_many);
+    FAIL("a managed allocation larger than the GPU did not throw");
+  } catch (const course::OutOfMemory& error) {
+    CHECK_THAT(std::string(error.what()), ContainsSubstring("cudaMallocManaged"));
+    CHECK_THAT(std::string(error.what()), ContainsSubstring("never asks for more managed"));
+  }
+}
+
 TEST_CASE("an allocation larger than the GPU throws a clear out-of-memory error", "[common][gpu]") {
   COURSE_REQUIRE_GPU();
   const std::size_t too_many = course::device_info().total_memory_bytes * 2;

@@ -117,9 +117,9 @@ std::vector<DeviceArray<float>> allocate_large_case(const std::vector<std::size_
   std::size_t total_bytes = 0;
   COURSE_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   if (free_bytes < device_bytes + kSpareBytes) {
-    note_not_run(not_run + "needs " + gib(device_bytes + kSpareBytes) + " of GPU memory (" +
-                 gib(device_bytes) + " of arrays and " + gib(kSpareBytes) + " to spare), " +
-                 gib(free_bytes) + " free of " + gib(total_bytes));
+    not_graded_here(not_run + "needs " + gib(device_bytes + kSpareBytes) + " of GPU memory (" +
+                    gib(device_bytes) + " of arrays and " + gib(kSpareBytes) + " to spare), " +
+                    gib(free_bytes) + " free of " + gib(total_bytes));
     return {};
   }
   std::vector<DeviceArray<float>> arrays;
@@ -128,7 +128,7 @@ std::vector<DeviceArray<float>> allocate_large_case(const std::vector<std::size_
       arrays.emplace_back(count);
   } catch (const OutOfMemory& error) {
     // Another process took the memory between the check and the allocation.
-    note_not_run(not_run + error.what());
+    not_graded_here(not_run + error.what());
     return {};
   }
   return arrays;

@@ -18,6 +18,12 @@ void require_that(bool ok, const std::string& message);
 /// warning and a FIGURE note for the scoreboard, once per process for each line. Never fails.
 void note_not_run(const std::string& line);
 
+/// A part of a test that this machine cannot grade (a GPU without a feature the exercise needs,
+/// too little free memory for a case): noted like note_not_run, and counted as a skip, so the
+/// grader exits with 4 ("not graded") unless something failed. The test goes on with its other
+/// parts. A skip is never a pass.
+void not_graded_here(const std::string& reason);
+
 /// When `recording` could not be made: notes "launch check not run: <reason>" and returns false.
 /// Otherwise returns true (the caller checks the launches).
 bool launch_check_can_run(const LaunchRecording& recording);

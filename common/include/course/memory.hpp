@@ -1,5 +1,5 @@
 /// @file memory.hpp
-/// @brief RAII device and pinned host arrays: the course's counterpart of CuPy's ndarray.
+/// @brief RAII device, pinned host and managed arrays: the course's counterpart of CuPy's ndarray.
 ///
 /// | Python                                  | C++ (this header)                          |
 /// |-----------------------------------------|--------------------------------------------|
@@ -7,8 +7,9 @@
 /// | `h = cp.asnumpy(d)` / `d.get()`         | `std::vector<float> h = d.to_host();`      |
 /// | `cp.empty(n, dtype=cp.float32)`         | `course::DeviceArray<float> d(n);`         |
 /// | `cupyx.empty_pinned(n)`                 | `course::PinnedArray<float> p(n);`         |
+/// | `cp.cuda.malloc_managed` (managed)      | `course::ManagedArray<float> m(n);`        |
 ///
-/// Both arrays are move-only: exactly one object owns each allocation (a std::unique_ptr with a
+/// The arrays are move-only: exactly one object owns each allocation (a std::unique_ptr with a
 /// deleter that calls cudaFree or cudaFreeHost) and frees it in its destructor, which never
 /// throws. Their element types must be trivially copyable.
 #pragma once
@@ -39,6 +40,10 @@ void device_free(void* pointer) noexcept;
 void* pinned_allocate(std::size_t bytes);
 /// cudaFreeHost that never throws.
 void pinned_free(void* pointer) noexcept;
+/// cudaMallocManaged (attached globally); 0 bytes returns nullptr. Refuses (OutOfMemory) more than
+/// the GPU has free: managed memory can oversubscribe a GPU, the course never lets it, because
+/// pages then migrate back and forth and every timing measures the driver's eviction instead.
+void* managed_allocate(std::size_t bytes);
 /// Throws std::invalid_argument naming `what` when `pointer` is null and `count` is not 0.
 void require_pointer(const void* pointer, std::size_t count, const char* what);
 /// cudaMemcpy / cudaMemcpyAsync with cudaMemcpyDefault; nothing happens for 0 bytes. A failure
@@ -241,6 +246,63 @@ class PinnedArray {
 
  private:
   std::unique_ptr<T, detail::PinnedFree> data_;
+  detail::MovedFromZero size_;
+};
+
+/// Managed ("unified") memory: one pointer valid on the host and on the GPU; the driver moves its
+/// pages to whichever side touches them (on demand, by page faults) or where a prefetch sends
+/// them (cudaMemPrefetchAsync). Elements are not initialised. Never larger than the GPU's free
+/// memory (see detail::managed_allocate). Move-only; a moved-from array is empty.
+template <typename T>
+class ManagedArray {
+  static_assert(std::is_trivially_copyable_v<T>,
+                "course::ManagedArray<T> needs a trivially copyable T (numbers, or plain structs "
+                "of numbers): its pages move between host and GPU as raw bytes");
+
+ public:
+  /// An empty array (size 0, null pointer). Needs no GPU.
+  ManagedArray() = default;
+  /// Allocates `count` elements of managed memory; 0 allocates nothing.
+  /// @throws std::length_error when count * sizeof(T) does not fit in a size_t.
+  /// @throws OutOfMemory when that is more than the GPU has free; CudaError for other failures.
+  explicit ManagedArray(std::size_t count)
+      : data_(static_cast<T*>(
+            detail::managed_allocate(detail::array_bytes("ManagedArray", count, sizeof(T))))),
+        size_(count) {}
+  ManagedArray(const ManagedArray&) = delete;
+  ManagedArray& operator=(const ManagedArray&) = delete;
+  /// Takes over `other`'s allocation; `other` is left empty.
+  ManagedArray(ManagedArray&& other) noexcept = default;
+  /// Frees this array's allocation and takes over `other`'s; `other` is left empty.
+  ManagedArray& operator=(ManagedArray&& other) noexcept = default;
+  /// Frees the allocation; never throws.
+  ~ManagedArray() = default;
+
+  /// Number of elements.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  /// Size in bytes.
+  [[nodiscard]] std::size_t bytes() const noexcept { return size_ * sizeof(T); }
+  /// True when the array holds no elements.
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// The pointer, valid on the host and in kernels.
+  [[nodiscard]] T* data() noexcept { return data_.get(); }
+  /// The pointer (read-only).
+  [[nodiscard]] const T* data() const noexcept { return data_.get(); }
+  /// Element `i`, unchecked. On the host: a page on the GPU migrates back first (a page fault).
+  T& operator[](std::size_t i) noexcept { return data_.get()[i]; }
+  /// Element `i`, unchecked, read-only.
+  const T& operator[](std::size_t i) const noexcept { return data_.get()[i]; }
+  /// First element, for range-for loops and standard algorithms on the host.
+  T* begin() noexcept { return data(); }
+  /// One past the last element.
+  T* end() noexcept { return data() + size(); }
+  /// First element, read-only.
+  const T* begin() const noexcept { return data(); }
+  /// One past the last element, read-only.
+  const T* end() const noexcept { return data() + size(); }
+
+ private:
+  std::unique_ptr<T, detail::DeviceFree> data_;  // cudaFree frees managed memory too
   detail::MovedFromZero size_;
 };
 
