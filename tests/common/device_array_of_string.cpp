@@ -7,4 +7,5 @@
 void device_array_of_string() {
   course::DeviceArray<std::string> strings;
   course::PinnedArray<std::string> pinned;
+  course::ManagedArray<std::string> managed;
 }

@@ -189,12 +189,65 @@ template <typename T>
   return DeviceArray<T>(host);
 }
 
+namespace detail {
+
+/// What PinnedArray and ManagedArray share: memory the host reads and writes directly, owned by
+/// one object (a std::unique_ptr whose deleter frees it: `Free`), with a vector-like interface.
+/// Move-only; a moved-from array is empty. Not used on its own.
+template <typename T, typename Free>
+class HostAccessibleArray {
+ public:
+  HostAccessibleArray(const HostAccessibleArray&) = delete;
+  HostAccessibleArray& operator=(const HostAccessibleArray&) = delete;
+  /// Takes over `other`'s allocation; `other` is left empty.
+  HostAccessibleArray(HostAccessibleArray&& other) noexcept = default;
+  /// Frees this array's allocation and takes over `other`'s; `other` is left empty.
+  HostAccessibleArray& operator=(HostAccessibleArray&& other) noexcept = default;
+  /// Frees the allocation; never throws.
+  ~HostAccessibleArray() = default;
+
+  /// Number of elements.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  /// Size in bytes.
+  [[nodiscard]] std::size_t bytes() const noexcept { return size_ * sizeof(T); }
+  /// True when the array holds no elements.
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// Raw pointer, valid on the host (and, for managed memory, in kernels too).
+  [[nodiscard]] T* data() noexcept { return data_.get(); }
+  /// Raw pointer (read-only).
+  [[nodiscard]] const T* data() const noexcept { return data_.get(); }
+  /// Element `i`, unchecked, on the host.
+  T& operator[](std::size_t i) noexcept { return data_.get()[i]; }
+  /// Element `i`, unchecked, read-only.
+  const T& operator[](std::size_t i) const noexcept { return data_.get()[i]; }
+  /// First element, for range-for loops and standard algorithms.
+  T* begin() noexcept { return data(); }
+  /// One past the last element.
+  T* end() noexcept { return data() + size(); }
+  /// First element, read-only.
+  const T* begin() const noexcept { return data(); }
+  /// One past the last element, read-only.
+  const T* end() const noexcept { return data() + size(); }
+
+ protected:
+  HostAccessibleArray() = default;
+  /// Owns `bytes` at `pointer` (from the allocation function that `Free` undoes), `count` elements.
+  HostAccessibleArray(void* pointer, std::size_t count)
+      : data_(static_cast<T*>(pointer)), size_(count) {}
+
+ private:
+  std::unique_ptr<T, Free> data_;
+  MovedFromZero size_;
+};
+
+}  // namespace detail
+
 /// Page-locked ("pinned") host memory. The GPU's copy engines read and write it directly, so
 /// transfers run at full PCIe/NVLink speed and can be asynchronous; pageable memory (std::vector)
 /// is first staged through a pinned buffer by the driver. Elements are not initialised.
 /// Move-only: exactly one PinnedArray owns each allocation; a moved-from one is empty.
 template <typename T>
-class PinnedArray {
+class PinnedArray : public detail::HostAccessibleArray<T, detail::PinnedFree> {
   // The elements are raw bytes that the GPU reads and writes; nothing constructs them.
   static_assert(std::is_trivially_copyable_v<T>,
                 "course::PinnedArray<T> needs a trivially copyable T (numbers, or plain structs "
@@ -209,44 +262,8 @@ class PinnedArray {
   /// @throws std::length_error when count * sizeof(T) does not fit in a size_t.
   /// @throws OutOfMemory when the host cannot pin that much; CudaError for other failures.
   explicit PinnedArray(std::size_t count)
-      : data_(static_cast<T*>(
-            detail::pinned_allocate(detail::array_bytes("PinnedArray", count, sizeof(T))))),
-        size_(count) {}
-  PinnedArray(const PinnedArray&) = delete;
-  PinnedArray& operator=(const PinnedArray&) = delete;
-  /// Takes over `other`'s allocation; `other` is left empty.
-  PinnedArray(PinnedArray&& other) noexcept = default;
-  /// Frees this array's allocation and takes over `other`'s; `other` is left empty.
-  PinnedArray& operator=(PinnedArray&& other) noexcept = default;
-  /// Frees the allocation; never throws.
-  ~PinnedArray() = default;
-
-  /// Number of elements.
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  /// Size in bytes.
-  [[nodiscard]] std::size_t bytes() const noexcept { return size_ * sizeof(T); }
-  /// True when the array holds no elements.
-  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-  /// Raw host pointer; also what the asynchronous copies of DeviceArray take.
-  [[nodiscard]] T* data() noexcept { return data_.get(); }
-  /// Raw host pointer (read-only).
-  [[nodiscard]] const T* data() const noexcept { return data_.get(); }
-  /// Element `i`, unchecked (host memory: readable and writable on the host).
-  T& operator[](std::size_t i) noexcept { return data_.get()[i]; }
-  /// Element `i`, unchecked, read-only.
-  const T& operator[](std::size_t i) const noexcept { return data_.get()[i]; }
-  /// First element, for range-for loops and standard algorithms.
-  T* begin() noexcept { return data(); }
-  /// One past the last element.
-  T* end() noexcept { return data() + size(); }
-  /// First element, read-only.
-  const T* begin() const noexcept { return data(); }
-  /// One past the last element, read-only.
-  const T* end() const noexcept { return data() + size(); }
-
- private:
-  std::unique_ptr<T, detail::PinnedFree> data_;
-  detail::MovedFromZero size_;
+      : detail::HostAccessibleArray<T, detail::PinnedFree>(
+            detail::pinned_allocate(detail::array_bytes("PinnedArray", count, sizeof(T))), count) {}
 };
 
 /// Managed ("unified") memory: one pointer valid on the host and on the GPU; the driver moves its
@@ -254,7 +271,7 @@ class PinnedArray {
 /// them (cudaMemPrefetchAsync). Elements are not initialised. Never larger than the GPU's free
 /// memory (see detail::managed_allocate). Move-only; a moved-from array is empty.
 template <typename T>
-class ManagedArray {
+class ManagedArray : public detail::HostAccessibleArray<T, detail::DeviceFree> {
   static_assert(std::is_trivially_copyable_v<T>,
                 "course::ManagedArray<T> needs a trivially copyable T (numbers, or plain structs "
                 "of numbers): its pages move between host and GPU as raw bytes");
@@ -262,48 +279,14 @@ class ManagedArray {
  public:
   /// An empty array (size 0, null pointer). Needs no GPU.
   ManagedArray() = default;
-  /// Allocates `count` elements of managed memory; 0 allocates nothing.
+  /// Allocates `count` elements of managed memory (cudaFree frees it, as device memory); 0
+  /// allocates nothing.
   /// @throws std::length_error when count * sizeof(T) does not fit in a size_t.
   /// @throws OutOfMemory when that is more than the GPU has free; CudaError for other failures.
   explicit ManagedArray(std::size_t count)
-      : data_(static_cast<T*>(
-            detail::managed_allocate(detail::array_bytes("ManagedArray", count, sizeof(T))))),
-        size_(count) {}
-  ManagedArray(const ManagedArray&) = delete;
-  ManagedArray& operator=(const ManagedArray&) = delete;
-  /// Takes over `other`'s allocation; `other` is left empty.
-  ManagedArray(ManagedArray&& other) noexcept = default;
-  /// Frees this array's allocation and takes over `other`'s; `other` is left empty.
-  ManagedArray& operator=(ManagedArray&& other) noexcept = default;
-  /// Frees the allocation; never throws.
-  ~ManagedArray() = default;
-
-  /// Number of elements.
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
-  /// Size in bytes.
-  [[nodiscard]] std::size_t bytes() const noexcept { return size_ * sizeof(T); }
-  /// True when the array holds no elements.
-  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-  /// The pointer, valid on the host and in kernels.
-  [[nodiscard]] T* data() noexcept { return data_.get(); }
-  /// The pointer (read-only).
-  [[nodiscard]] const T* data() const noexcept { return data_.get(); }
-  /// Element `i`, unchecked. On the host: a page on the GPU migrates back first (a page fault).
-  T& operator[](std::size_t i) noexcept { return data_.get()[i]; }
-  /// Element `i`, unchecked, read-only.
-  const T& operator[](std::size_t i) const noexcept { return data_.get()[i]; }
-  /// First element, for range-for loops and standard algorithms on the host.
-  T* begin() noexcept { return data(); }
-  /// One past the last element.
-  T* end() noexcept { return data() + size(); }
-  /// First element, read-only.
-  const T* begin() const noexcept { return data(); }
-  /// One past the last element, read-only.
-  const T* end() const noexcept { return data() + size(); }
-
- private:
-  std::unique_ptr<T, detail::DeviceFree> data_;  // cudaFree frees managed memory too
-  detail::MovedFromZero size_;
+      : detail::HostAccessibleArray<T, detail::DeviceFree>(
+            detail::managed_allocate(detail::array_bytes("ManagedArray", count, sizeof(T))),
+            count) {}
 };
 
 }  // namespace course
