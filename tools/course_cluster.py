@@ -141,7 +141,7 @@ def read_tasks(path: str) -> List[Submission]:
 
 
 def selected_exercises(what: List[str]) -> Tuple[List[course.Exercise], bool]:
-    return course.select_exercises(course.read_chapters(), what)
+    return course.select_exercises(course.read_chapters(course.ROOT), what)
 
 
 def now_iso() -> str:
@@ -271,7 +271,10 @@ class Sandbox:
         for device in sorted(glob.glob("/dev/nvidia*") + glob.glob("/dev/dri")):
             wrapped += ["--dev-bind", device, device]
         wrapped += ["--proc", "/proc", "--bind", work, INSIDE,
-                    "--bind", os.path.join(work, ".shm"), "/dev/shm"]
+                    "--bind", os.path.join(work, ".shm"), "/dev/shm",
+                    # The course itself, read-only, where it is: a tree under /tmp is hidden by
+                    # the sandbox's own /tmp otherwise.
+                    "--ro-bind", course.ROOT, course.ROOT]
         if cache:
             wrapped += ["--bind" if cache_writable else "--ro-bind", cache,
                         INSIDE + "/.ccache"]
@@ -430,8 +433,8 @@ def grade_one(grading: Grading, name: str, source: str, result_path: str, log_pa
     started = time.time()
     try:
         inside = INSIDE if grading.sandbox else work
-        if source == course.ROOT:
-            entry = source  # the pristine tree itself: read in place
+        if os.path.realpath(source) == os.path.realpath(course.ROOT):
+            entry = course.ROOT  # the pristine tree itself: read in place
         else:
             entry = inside + "/" + copy_submission(source, work)
         for directory in (".shm", ".ccache-tmp", "grade"):
@@ -492,7 +495,7 @@ def grade_one(grading: Grading, name: str, source: str, result_path: str, log_pa
         # Who and what was graded is this command's to say, not the file's.
         result["submission"] = name
         result["source"] = source
-        keep_outputs(work, result, os.path.dirname(result_path))
+        keep_outputs(work, inside, result, os.path.dirname(result_path))
         write_json(result_path, result)
         return result, True
     finally:
@@ -504,7 +507,7 @@ def grade_one(grading: Grading, name: str, source: str, result_path: str, log_pa
             remove_tree(work)
 
 
-def keep_outputs(work: str, result: Dict, directory: str) -> None:
+def keep_outputs(work: str, inside: str, result: Dict, directory: str) -> None:
     """The files a result names inside the work directory (./course grade's build log and JUnit
     file) are copied next to it, and the result then names the copies: the work directory is
     deleted."""
@@ -512,7 +515,7 @@ def keep_outputs(work: str, result: Dict, directory: str) -> None:
         where = result.get(key)
         if not isinstance(where, str):
             continue
-        for prefix in (INSIDE + "/", work + "/", os.path.realpath(work) + "/"):
+        for prefix in (inside + "/", os.path.realpath(inside) + "/"):
             if where.startswith(prefix):
                 data, _ = read_inside(work, where[len(prefix):], 16 << 20)
                 if data is not None:
@@ -817,9 +820,7 @@ def gradebook(out: str, names: List[str]) -> int:
         return 1
     status = subprocess.run([os.path.join(course.ROOT, "course"), "gradebook"] + results +
                             ["-o", target]).returncode
-    if status == 0:
-        say("course: gradebook: %s" % target)
-    else:
+    if status != 0:
         say("%scourse: ./course gradebook failed (exit %d)%s" % (STYLE.red, status, STYLE.reset))
     return status
 
@@ -836,8 +837,11 @@ def print_summary(out: str, submissions: List[Submission]) -> int:
             continue
         unfinished += 1 if result.get("unfinished") else 0
         colour = STYLE.red if result.get("unfinished") else ""
+        statuses = ", ".join("%s %s" % (e.get("id", "?"), e.get("status", "?"))
+                             for e in result["exercises"] if isinstance(e, dict))
         say("  %-*s %s%7s%s  %s" % (width, submission.name, colour, points_of(result),
-                                    STYLE.reset if colour else "", result.get("error") or ""))
+                                    STYLE.reset if colour else "",
+                                    result.get("error") or statuses))
     return unfinished
 
 
@@ -1040,15 +1044,26 @@ def command_grade_sandboxed(arguments: argparse.Namespace) -> int:
     cache = ""
     if arguments.cache:
         cache = os.path.abspath(arguments.cache)
+        if arguments.fill_cache:
+            os.makedirs(cache, exist_ok=True)
         if not os.path.isdir(cache):
             raise CourseError("--cache %s: no such directory" % cache)
+        if not shutil.which("ccache"):
+            say("course: ccache not found: --cache is not used")
+    elif arguments.fill_cache:
+        raise CourseError("--fill-cache needs --cache DIR")
+    if arguments.fill_cache and os.path.realpath(source) != os.path.realpath(course.ROOT):
+        raise CourseError("--fill-cache grades only this course's own tree (%s): a cache that a "
+                          "student's build wrote could hand the next student its objects" %
+                          course.ROOT)
     grading = Grading(arguments.what, arguments.timeout, sandbox, work_root, cache,
                       arguments.keep_work)
     result_path = os.path.abspath(arguments.result)
     log = arguments.log or os.path.splitext(result_path)[0] + ".log"
-    name = arguments.name or submission_name(source)
+    name = submission_name(arguments.name or source)
     result, done = grade_one(grading, name, source, result_path, os.path.abspath(log),
-                             arguments.time_limit * 60.0 if arguments.time_limit else None)
+                             arguments.time_limit * 60.0 if arguments.time_limit else None,
+                             arguments.fill_cache)
     with open(log, encoding="utf-8", errors="replace") as handle:
         sys.stdout.write(handle.read())
     say("course: %s: %s points; result: %s" % (name, points_of(result), result_path))
@@ -1132,7 +1147,11 @@ def register(subparsers, grade_parser) -> Dict:
     one.add_argument("--name", help="the submission's name in the result")
     one.add_argument("--time-limit", type=int, default=0, metavar="MIN",
                      help="stop the grading after MIN minutes (default: none)")
-    one.add_argument("--cache", metavar="DIR", help="a ccache directory to use read-only")
+    one.add_argument("--cache", metavar="DIR",
+                     help="a ccache directory, used read-only (docs/classroom.md)")
+    one.add_argument("--fill-cache", action="store_true",
+                     help="write to the --cache directory: only to grade the pristine course "
+                          "itself (SUBMISSION = this course's directory), never a student's work")
     add_common(one)
     return {"grade-class": command_grade_class, "grade-task": command_grade_task,
             "grade-sandboxed": command_grade_sandboxed}
