@@ -483,6 +483,7 @@ class SandboxLog(course.Log):
             raise
         finally:
             timer.cancel()
+            process.stdout.close()
         self.end_status()
         if expired.is_set():
             message = "course: stopped after %d s (the time limit of %s)\n" % (self.timeout, what)
@@ -490,6 +491,9 @@ class SandboxLog(course.Log):
             self.write(message)
             status = status or 124
         return status, "".join(lines)
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 def configure_submission(tree: str, log: SandboxLog, timeout: Optional[int]) -> str:
@@ -804,6 +808,7 @@ def grade_in_copy(arguments: argparse.Namespace, name: str, source: str, work: s
             gpu_note=None if describe_gpu_name(information) else information.get("summary", ""),
             missing_files=missing, junit=junit, log=log.path, **extra)
         write_json(result_path, document)
+        log.close()
     finally:
         course.use_tree(pristine)
     say("course: %s: %d/%d points; result: %s" % (name, document["points"],

@@ -14,7 +14,10 @@
 #   unsafe     a .tar.gz with a '../' member: not read (exit 2), a result file with the error
 #   empty      a folder without exercise files: not read (exit 2)
 #
-#   tools/tests/classroom_e2e.sh            (about 1.5 minutes on 2 cores; KEEP=1 keeps the files)
+# Then ./course release into the scratch folder: no solutions/, no known-wrong variants, and the
+# release graded on its own fails every CPU-gradable skeleton.
+#
+#   tools/tests/classroom_e2e.sh            (about 2 minutes on 2 cores; KEEP=1 keeps the files)
 # CTest runs it as 'tooling-classroom' in the project's own build (./course test, CI).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -54,7 +57,7 @@ echo "classroom-e2e: CPU-gradable exercises: ${IDS[*]}"
 # make_submission <folder> solutions|chapters: a student's repository with those exercise files.
 make_submission() {
   mkdir -p "$1"
-  git ls-files -z chapters | xargs -0 -I{} cp --parents {} "$1"
+  cp -R chapters "$1/"
   if [ "$2" = solutions ]; then
     for line in "${EXERCISES[@]}"; do
       read -r _ directory file <<<"$line"
@@ -90,7 +93,9 @@ git clone -q --bare "$SCRATCH/hanging" "$SUBMISSIONS/hanging.git"
 
 # tampered: the whole course as a student might hand it in, skeletons untouched, the rest edited.
 mkdir -p "$SCRATCH/tampered/repo-main"
-git ls-files -z | grep -zv '^solutions/' | xargs -0 -I{} cp --parents {} "$SCRATCH/tampered/repo-main"
+for item in *; do
+  case "$item" in build | solutions) ;; *) cp -R "$item" "$SCRATCH/tampered/repo-main/" ;; esac
+done
 T=$SCRATCH/tampered/repo-main
 FIRST_GRADERS=$(python3 -c "
 import sys; sys.path.insert(0, 'tools'); import course
@@ -147,6 +152,27 @@ if [ -e "$SCRATCH/escaped.txt" ] || [ -e "$WORK/escaped.txt" ]; then
 fi
 
 ./course gradebook "$RESULTS" -o "$SCRATCH/gradebook.csv"
+
+# The release: no solutions, no known-wrong variants; it builds on its own and its skeletons fail
+# (the CPU-gradable exercises here; ./course release DIR --check grades every exercise).
+echo "classroom-e2e: releasing and grading the release"
+./course release "$SCRATCH/release" --no-git >"$SCRATCH/release.out" 2>&1 || {
+  cat "$SCRATCH/release.out"
+  echo "classroom-e2e: FAILED: ./course release" >&2
+  exit 1
+}
+if [ -e "$SCRATCH/release/solutions" ] || ls "$SCRATCH"/release/tests/chapter*/wrong >/dev/null 2>&1 ||
+  grep -q '"solutions"' "$SCRATCH/release/CMakePresets.json"; then
+  echo "classroom-e2e: FAILED: the release has solutions, known-wrong variants or their preset" >&2
+  exit 1
+fi
+status=0
+(cd "$SCRATCH/release" && ./course grade "${IDS[@]}") >"$SCRATCH/release-grade.out" 2>&1 || status=$?
+if [ "$status" = 0 ]; then
+  cat "$SCRATCH/release-grade.out"
+  echo "classroom-e2e: FAILED: the release's skeletons passed ./course grade" >&2
+  exit 1
+fi
 
 python3 - "$RESULTS" "$SCRATCH/gradebook.csv" "$FIRST_ID" "$LAST_ID" "$LAST_DIR/$LAST_FILE" \
   "${IDS[@]}" <<'EOF'
@@ -216,6 +242,14 @@ for ident in ids:
            "gradebook solved %s = %r" % (ident, by_name["solved"][ident]))
 expect("%s:B" % last in by_name["broken"]["status"], "gradebook broken status %s" % by_name["broken"]["status"])
 expect(by_name["unsafe"]["error"], "gradebook: unsafe has no error")
+
+with open(os.path.join(os.path.dirname(results), "release", "build", "student",
+                       "course-progress.json"), encoding="utf-8") as handle:
+    release = json.load(handle)["exercises"]
+for ident in ids:
+    entry = release.get(ident, {})
+    expect(entry.get("status") == "failed" and entry.get("tests", {}).get("cpu") == "failed",
+           "release skeleton %s: %s" % (ident, entry))
 
 if problems:
     print("classroom-e2e: FAILED:\n  - " + "\n  - ".join(problems))
