@@ -1141,7 +1141,8 @@ def register(subparsers, grade_parser) -> Dict:
         description="Runs ./course grade --submission SUBMISSION in the sandbox that "
                     "grade-class uses and writes its result to --result.")
     one.add_argument("submission", metavar="SUBMISSION", help="a directory or an archive")
-    one.add_argument("what", nargs="*", metavar="CHAPTER|EXERCISE")
+    one.add_argument("--what", nargs="+", default=[], metavar="CHAPTER|EXERCISE",
+                     help="chapters (1) or exercises (2.3) to grade; all when left out")
     one.add_argument("--result", required=True, metavar="FILE")
     one.add_argument("--log", metavar="FILE", help="the grading's output (default: FILE.log)")
     one.add_argument("--name", help="the submission's name in the result")

@@ -325,6 +325,68 @@ fi
 # The pristine tree graded first, filling the shared compiler cache.
 [ -f "$GRADES/.pristine/result.json" ] || problems+=("the pristine build did not run")
 
+# ---- the GitHub Classroom workflow's grading step, as a runner runs it (without GitHub) ------
+# Its shell script, taken from docs/classroom/classroom.yml, run with GitHub's shell options and
+# the variables a runner sets, on the solved submission, the cache above used read-only.
+say "running the grading step of docs/classroom/classroom.yml as a runner would"
+GH=$SCRATCH/github
+mkdir -p "$GH/workspace/submission" "$GH/temp"
+cp -R "$SUBMISSIONS/solved/chapters" "$GH/workspace/submission/"
+python3 - docs/classroom/classroom.yml >"$GH/step.sh" <<'EOF'
+import re, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+start = next(i for i, line in enumerate(lines) if line.strip() == "id: grade")
+run = next(i for i in range(start, len(lines)) if lines[i].strip() == "run: |")
+indent = len(lines[run]) - len(lines[run].lstrip()) + 2
+for line in lines[run + 1:]:
+    if line.strip() and len(line) - len(line.lstrip()) < indent:
+        break
+    print(line[indent:])
+EOF
+: >"$GH/output"
+: >"$GH/env"
+: >"$GH/summary"
+step_status=0
+(cd "$GH/workspace" && env GITHUB_WORKSPACE="$GH/workspace" RUNNER_TEMP="$GH/temp" \
+  GITHUB_REPOSITORY=cuda-course/lab1-alice GITHUB_OUTPUT="$GH/output" GITHUB_ENV="$GH/env" \
+  GITHUB_STEP_SUMMARY="$GH/summary" COURSE_PRISTINE_DIR="$SOURCE_DIR" COURSE_CACHE="$GRADES/.ccache" \
+  COURSE_WHAT="1.1 2.1" COURSE_TIME_LIMIT=10 CUDA_VISIBLE_DEVICES="" \
+  bash --noprofile --norc -eo pipefail "$GH/step.sh") >"$GH/step.log" 2>&1 || step_status=$?
+if [ "$step_status" != 0 ]; then
+  tail -n 20 "$GH/step.log"
+  problems+=("the workflow's grading step failed (exit $step_status)")
+else
+  python3 - "$GH" <<'EOF' || problems+=("the workflow's grading step did not report as expected")
+import base64, json, sys
+root = sys.argv[1]
+output = dict(line.split("=", 1) for line in open(root + "/output").read().split())
+environment = dict(line.rstrip("\n").split("=", 1) for line in open(root + "/env"))
+bad = []
+if output.get("runners") != "ex1dot1,ex2dot1":
+    bad.append("runners: %r" % output.get("runners"))
+total = maximum = 0
+for runner in output.get("runners", "").split(","):
+    report = json.loads(base64.b64decode(environment.get(runner.upper() + "_RESULTS", "")))
+    test = report["tests"][0]
+    # On a machine without a GPU the solved exercises are not graded: 'error', 0 points.
+    if (report["version"], report["status"], test["status"], test["score"]) != (1, "error",
+                                                                                "error", 0):
+        bad.append("%s: %s" % (runner, report))
+    total += test["score"]
+    maximum += report["max_score"]
+if (total, maximum) != (0, 30):
+    bad.append("points %d/%d, not 0/30" % (total, maximum))
+result = json.load(open(root + "/temp/course/result.json"))
+if result["submission"] != "lab1-alice":
+    bad.append("submission %r" % result["submission"])
+if "0/30 points" not in open(root + "/summary").read():
+    bad.append("no step summary")
+for problem in bad:
+    print("slurm-e2e: workflow step:", problem)
+sys.exit(1 if bad else 0)
+EOF
+fi
+
 elapsed=$(($(date +%s) - STARTED))
 if [ ${#problems[@]} -gt 0 ]; then
   printf 'slurm-e2e: %s\n' "${problems[@]}"
