@@ -59,10 +59,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   packages=(slurm-wlm munge bubblewrap ccache)
   say "installing ${packages[*]} (missing: ${missing[*]})"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/tmp/course-slurm-apt.log 2>&1 ||
+  apt-get -o DPkg::Lock::Timeout=120 update -qq >/tmp/course-slurm-apt.log 2>&1 ||
     not_checked "apt-get update failed: $(tail -n 2 /tmp/course-slurm-apt.log | tr '\n' ' ')"
   # The packages' own services must not start (policy-rc.d or not): this test runs its own.
-  apt-get install -y -qq --no-install-recommends "${packages[@]}" >>/tmp/course-slurm-apt.log 2>&1 ||
+  apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends "${packages[@]}" >>/tmp/course-slurm-apt.log 2>&1 ||
     not_checked "apt-get install ${packages[*]} failed: $(tail -n 3 /tmp/course-slurm-apt.log | tr '\n' ' ')"
 fi
 
