@@ -89,9 +89,9 @@ def submission_name(entry: str) -> str:
     return name
 
 
-def find_submissions(directory: str) -> Tuple[List[Submission], List[str]]:
+def find_submissions(directory: str, exclude: str = "") -> Tuple[List[Submission], List[str]]:
     """The submissions in `directory` (directories and archives, in name order) and the entries
-    skipped with the reason."""
+    skipped with the reason; `exclude` (the results' directory) is not one."""
     if not os.path.isdir(directory):
         raise CourseError("%s is not a directory of submissions" % directory)
     found: List[Submission] = []
@@ -99,7 +99,8 @@ def find_submissions(directory: str) -> Tuple[List[Submission], List[str]]:
     taken: Dict[str, str] = {}
     for entry in sorted(os.listdir(directory)):
         path = os.path.join(os.path.abspath(directory), entry)
-        if entry.startswith("."):
+        if entry.startswith(".") or (exclude and os.path.realpath(path) ==
+                                     os.path.realpath(exclude)):
             continue
         is_archive = os.path.isfile(path) and entry.lower().endswith(ARCHIVES)
         if not os.path.isdir(path) and not is_archive:
@@ -436,7 +437,15 @@ def grade_one(grading: Grading, name: str, source: str, result_path: str, log_pa
         if os.path.realpath(source) == os.path.realpath(course.ROOT):
             entry = course.ROOT  # the pristine tree itself: read in place
         else:
-            entry = inside + "/" + copy_submission(source, work)
+            try:
+                entry = inside + "/" + copy_submission(source, work)
+            except (OSError, shutil.Error) as error:
+                message = "the submission could not be copied for grading: %s" % error
+                with open(log_path, "w", encoding="utf-8") as log:
+                    log.write("# %s\n" % message)
+                result = unfinished_result(name, source, grading.what, message)
+                write_json(result_path, result)
+                return result, False
         for directory in (".shm", ".ccache-tmp", "grade"):
             os.makedirs(os.path.join(work, directory), exist_ok=True)
         command = [os.path.join(course.ROOT, "course"), "grade", "--submission", entry,
@@ -474,9 +483,9 @@ def grade_one(grading: Grading, name: str, source: str, result_path: str, log_pa
                 status = process.wait(timeout=wall_limit)
             except subprocess.TimeoutExpired:
                 stop(process)
-                minutes = (wall_limit or 0) / 60.0
-                message = "grading did not finish within the time limit (%.0f min) and was " \
-                          "stopped" % minutes
+                seconds = wall_limit or 0
+                message = "grading did not finish within the time limit (%s) and was stopped" % (
+                    "%.0f s" % seconds if seconds < 120 else "%.0f min" % (seconds / 60))
                 log.write("\n# %s\n" % message)
                 result = unfinished_result(name, source, grading.what, message)
                 write_json(result_path, result)
@@ -852,19 +861,19 @@ def still_to_grade(out: str, submission: Submission) -> bool:
 
 def command_grade_class(arguments: argparse.Namespace) -> int:
     selected_exercises(arguments.what)  # unknown chapters or exercises: an error now, not later
-    submissions, skipped = find_submissions(arguments.submissions)
+    out = os.path.abspath(arguments.out or os.path.join(
+        os.getcwd(), "grades-" + submission_name(os.path.abspath(arguments.submissions))))
+    submissions, skipped = find_submissions(arguments.submissions, out)
     for entry in skipped:
         say("course: skipped %s" % entry)
     if not submissions:
         raise CourseError("no submissions (directories or archives) in %s" % arguments.submissions)
-    out = os.path.abspath(arguments.out or os.path.join(
-        os.getcwd(), "grades-" + submission_name(os.path.abspath(arguments.submissions))))
     os.makedirs(os.path.join(out, "logs"), exist_ok=True)
     if arguments.only_missing:
         before = len(submissions)
         submissions = [s for s in submissions if still_to_grade(out, s)]
         say("course: %d of %d submissions still to grade" % (len(submissions), before))
-    everyone = find_submissions(arguments.submissions)[0]
+    everyone = find_submissions(arguments.submissions, out)[0]
     use_slurm = arguments.slurm or (not arguments.local and bool(shutil.which("sbatch")))
     if arguments.slurm and not shutil.which("sbatch"):
         raise CourseError("--slurm: sbatch is not on PATH (is this a Slurm login node?)")
@@ -884,6 +893,10 @@ def command_grade_class(arguments: argparse.Namespace) -> int:
     say("course: grading %d submission%s from %s %s; results in %s" % (
         len(submissions), "" if len(submissions) == 1 else "s", arguments.submissions,
         "on Slurm" if use_slurm else "here, one after another", out))
+    for submission in submissions:  # an earlier run's result must not stand in for this one's
+        stale = os.path.join(out, submission.name, "result.json")
+        if os.path.exists(stale):
+            os.remove(stale)
     if use_slurm:
         status = grade_on_slurm(arguments, out, submissions, cache)
     else:
@@ -912,11 +925,9 @@ def grade_here(arguments: argparse.Namespace, out: str, submissions: List[Submis
         if cache:
             say("course: [pristine] building the graders once for the cache ...")
             started = time.time()
-            result, _ = grade_one(grading, PRISTINE, course.ROOT,
-                                  os.path.join(out, PRISTINE, "result.json"),
-                                  os.path.join(out, PRISTINE, "grade.log"), limit, True)
-            say("course: [pristine] %s in %.0f s (the untouched skeleton)" % (
-                points_of(result), time.time() - started))
+            grade_one(grading, PRISTINE, course.ROOT, os.path.join(out, PRISTINE, "result.json"),
+                      os.path.join(out, PRISTINE, "grade.log"), limit, True)
+            report_pristine(out, "%.0f s" % (time.time() - started))
         for number, submission in enumerate(submissions, start=1):
             started = time.time()
             directory = os.path.join(out, submission.name)
@@ -927,9 +938,32 @@ def grade_here(arguments: argparse.Namespace, out: str, submissions: List[Submis
                 number, len(submissions), submission.name, points_of(result),
                 "" if done else " -- " + result.get("error", ""), time.time() - started))
     except KeyboardInterrupt:
-        say("\ncourse: interrupted: the submissions not graded yet get no result")
+        say("\ncourse: interrupted")
+        for submission in submissions:
+            path = os.path.join(out, submission.name, "result.json")
+            if read_result(path)[0] is None:
+                write_json(path, unfinished_result(
+                    submission.name, submission.path, arguments.what,
+                    "grading was interrupted (Ctrl-C) before this submission was graded"))
         return 130
     return 0
+
+
+def report_pristine(out: str, how_long: str = "") -> None:
+    """What the pristine course (the untouched skeletons) got: it fills the cache, and it must
+    earn nothing."""
+    result, why = read_result(os.path.join(out, PRISTINE, "result.json"))
+    if result is None or result.get("unfinished"):
+        say("%scourse: the pristine build did not finish (%s; see %s): every submission "
+            "compiles the graders itself%s" % (
+                STYLE.yellow, result.get("error") if result else why,
+                os.path.join(out, PRISTINE, "grade.log"), STYLE.reset))
+        return
+    say("course: [pristine] the untouched skeletons: %s points%s" % (
+        points_of(result), " in " + how_long if how_long else ""))
+    if result.get("points"):
+        say("%scourse: the untouched skeletons earn points: a grader that does not bite?%s" % (
+            STYLE.yellow, STYLE.reset))
 
 
 def grade_on_slurm(arguments: argparse.Namespace, out: str, submissions: List[Submission],
@@ -938,10 +972,6 @@ def grade_on_slurm(arguments: argparse.Namespace, out: str, submissions: List[Su
                            arguments.account, arguments.max_parallel, arguments.cpus_per_task,
                            arguments.sbatch_option)
     write_tasks(os.path.join(out, "tasks.tsv"), submissions)
-    for submission in submissions:  # stale results of an earlier run must not be gathered
-        stale = os.path.join(out, submission.name, "result.json")
-        if os.path.exists(stale):
-            os.remove(stale)
     script = os.path.join(out, "grade-class.sbatch")
     with open(script, "w", encoding="utf-8") as handle:
         handle.write(sbatch_script(options, out, len(submissions),
@@ -955,10 +985,10 @@ def grade_on_slurm(arguments: argparse.Namespace, out: str, submissions: List[Su
                                        primer=True))
         primer = submit(primer_script)
         say("course: submitted %s: job %s (the pristine build that fills the cache)" % (
-            os.path.relpath(primer_script), primer))
+            primer_script, primer))
     array = submit(script, primer)
     say("course: submitted %s: job array %s, %d task%s%s; Ctrl-C cancels it" % (
-        os.path.relpath(script), array, len(submissions), "" if len(submissions) == 1 else "s",
+        script, array, len(submissions), "" if len(submissions) == 1 else "s",
         " after job %s" % primer if primer else ""))
     try:
         states = wait_for(array, primer, len(submissions), arguments.poll)
@@ -976,6 +1006,8 @@ def grade_on_slurm(arguments: argparse.Namespace, out: str, submissions: List[Su
         gather(arguments, out, submissions, states, array)
         return 130
     gather(arguments, out, submissions, states, array)
+    if primer:
+        report_pristine(out)
     return 0
 
 

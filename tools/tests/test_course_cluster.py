@@ -136,6 +136,14 @@ class SubmissionsTest(unittest.TestCase):
             self.assertEqual(len(skipped), 1)
             self.assertIn("notes.txt", skipped[0])
 
+    def test_the_results_directory_is_not_a_submission(self):
+        with tempfile.TemporaryDirectory() as directory:
+            for name in ("alice", "grades"):
+                os.makedirs(os.path.join(directory, name))
+            found, _ = course_cluster.find_submissions(directory,
+                                                       os.path.join(directory, "grades"))
+            self.assertEqual([s.name for s in found], ["alice"])
+
     def test_two_entries_with_one_name_is_an_error(self):
         with tempfile.TemporaryDirectory() as directory:
             os.makedirs(os.path.join(directory, "alice"))
@@ -564,6 +572,28 @@ class ClassroomReportTest(unittest.TestCase):
             path = write(directory, "result.json", '{"schema": "other/1"}')
             with redirect_stdout(io.StringIO()), mock.patch("sys.stderr", io.StringIO()):
                 self.assertEqual(course.main(["classroom-report", path]), 2)
+
+
+class WorkflowTest(unittest.TestCase):
+    """docs/classroom/classroom.yml: the pieces the instructions rely on (its grading step runs in
+    tools/tests/slurm_e2e.sh)."""
+
+    PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "docs", "classroom", "classroom.yml")
+
+    def test_workflow(self):
+        with open(self.PATH, encoding="utf-8") as handle:
+            text = handle.read()
+        for part in ("runs-on: [self-hosted, linux, gpu]", "checks: write",
+                     "if: github.actor != 'github-classroom[bot]'",
+                     "grade-sandboxed \"$GITHUB_WORKSPACE/submission\"",
+                     "classroom-report \"$RUNNER_TEMP/course/result.json\" --github",
+                     "uses: classroom-resources/autograding-grading-reporter@v1",
+                     "runners: ${{ steps.grade.outputs.runners }}", "persist-credentials: false"):
+            self.assertIn(part, text)
+        self.assertNotIn("\t", text)
+        steps = [line.strip() for line in text.splitlines() if line.strip().startswith("- name:")]
+        self.assertEqual(steps[-1], "- name: Report the points to GitHub Classroom")
 
 
 if __name__ == "__main__":
