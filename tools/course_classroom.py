@@ -1197,15 +1197,18 @@ def make_watcher(paths: List[str], poll: bool, interval: float):
 
 def watch_loop(watcher, grade: Callable[[], int], describe: Callable[[List[str]], None],
                once: bool) -> int:
-    """Grades, then grades again after every change the watcher reports. With `once`, stops
-    after the first change's grading and returns its exit code."""
-    status = grade()
+    """Grades, then grades again after every change the watcher reports (describe([]) before
+    each wait, describe(changed) after). With `once`, stops after the first change's grading and
+    returns its exit code."""
+    grade()
+    describe([])
     while True:
         changed = watcher.wait()
         describe(changed)
         status = grade()
         if once:
             return status
+        describe([])
 
 
 def command_watch(arguments: argparse.Namespace) -> int:
@@ -1228,12 +1231,13 @@ def command_watch(arguments: argparse.Namespace) -> int:
     def grade() -> int:
         command = [sys.executable, script, "grade", exercise.id] + (
             ["--verbose"] if arguments.verbose else [])
-        status = subprocess.run(command, cwd=course.ROOT).returncode
-        say("%scourse: watching %s (%s); Ctrl-C to stop%s" % (
-            STYLE.dim, ", ".join(files), watcher.method, STYLE.reset))
-        return status
+        return subprocess.run(command, cwd=course.ROOT).returncode
 
     def describe(changed: List[str]) -> None:
+        if not changed:  # waiting for the next save
+            say("%scourse: watching %s (%s); Ctrl-C to stop%s" % (
+                STYLE.dim, ", ".join(files), watcher.method, STYLE.reset))
+            return
         say("")
         say("%s== %s: %s changed: grading %s ==%s" % (
             STYLE.bold, time.strftime("%H:%M:%S"),
