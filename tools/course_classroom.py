@@ -1,6 +1,8 @@
-"""Classroom labs: the instructor's release, submissions, gradebook; the student's hint, list, watch.
+"""Classroom labs: the instructor's release, submissions and gradebook; the student's hint,
+list and watch.
 
-    ./course release DIR                  a student repository: no solutions/, no known-wrong variants
+    ./course release DIR                  a student repository: no solutions/, no known-wrong
+                                          variants, no history of them
     ./course grade --submission SRC       grade a submission (directory, git URL, archive) against
                                           the pristine graders; writes a result file (JSON)
     ./course gradebook RESULTS... -o CSV  one row per submission
@@ -94,7 +96,8 @@ def submission_kind(source: str) -> str:
         if source.lower().endswith(ARCHIVE_SUFFIXES) or zipfile.is_zipfile(source) or \
                 tarfile.is_tarfile(source):
             return "archive"
-        raise SubmissionError("%s is a file but not an archive (.zip, .tar.gz, .tgz, .tar)" % source)
+        raise SubmissionError("%s is a file but not an archive (.zip, .tar.gz, .tgz, .tar)" %
+                              source)
     if is_git_url(source):
         return "git"
     raise SubmissionError("%s: no such directory or archive, and not a git URL" % source)
@@ -887,8 +890,8 @@ def command_gradebook(arguments: argparse.Namespace) -> int:
     for path, document in zip(paths, documents):
         name = str(document.get("submission", ""))
         if name in seen:
-            print("course: warning: submission %s appears twice (%s, %s)" % (name, seen[name], path),
-                  file=sys.stderr)
+            print("course: warning: submission %s appears twice (%s, %s)" % (
+                name, seen[name], path), file=sys.stderr)
         seen[name] = path
     table = gradebook_table(documents)
     if arguments.output and arguments.output != "-":
@@ -1063,7 +1066,8 @@ def command_hint(arguments: argparse.Namespace) -> int:
     else:
         exercise = next_exercise(chapters, read_progress())
         if exercise is None:
-            say("course: every exercise is done; ./course hint <exercise> shows an exercise's hints")
+            say("course: every exercise is done; ./course hint <exercise> shows an exercise's "
+                "hints")
             return 0
     if arguments.reset:
         state.pop(exercise.id, None)
@@ -1316,14 +1320,15 @@ Linux (Debian 12 and Ubuntu 24.04 are tested), the CUDA Toolkit 13.x or 12.4 and
 CMake 3.25 or newer (`pip install cmake` gives a current one), Python 3.8 or newer, and an NVIDIA
 GPU (compute capability 7.5 or newer) for the GPU exercises. `./course setup` checks all of it and
 installs the one missing package it can (Catch2, with apt when you may). Without a GPU everything
-builds and the parts that need none are still graded: `docs/getting-a-gpu.md` says where to find one.
+builds and the parts that need none are still graded: `docs/getting-a-gpu.md` says where to find
+one.
 
 ## How to work
 
 ```sh
 ./course setup          # check the toolchain, report your GPU
 ./course list           # every exercise, its last grade, and the next one to do
-./course grade 1.1      # build and grade one exercise (./course grade 1: a chapter; ./course grade: all)
+./course grade 1.1      # build and grade one exercise (1: a chapter; nothing: every chapter)
 ./course watch 1.1      # grade again every time you save the file (Ctrl-C stops)
 ./course hint 1.1       # one more hint each time (--all: every hint; --reset: hide them again)
 ./course docs           # the HTML reference: lessons, headers, measured results
@@ -1348,7 +1353,7 @@ your work and hand it in as your instructor says.
 | path | what |
 |---|---|
 | `chapters/NN-topic/` | the lesson (`README.md`) and your exercise files |
-| `tests/chapterN/` | the chapter's declaration (`exercises.txt`: titles, files, points, hints) and its graders |
+| `tests/chapterN/` | the declaration (`exercises.txt`: files, points, hints) and the graders |
 | `common/` | the course's helper library: device arrays, streams, timers, tolerant comparison |
 | `docs/` | the reference's pages and the figures measured on real GPUs (`docs/results/`) |
 | `tools/` | the `./course` command |
@@ -1488,7 +1493,8 @@ def command_release(arguments: argparse.Namespace) -> int:
             raise CourseError("git is not installed: use --no-git")
         environment = dict(os.environ)
         if not git_output(root, "config", "user.name"):
-            environment.update(GIT_AUTHOR_NAME="course release", GIT_COMMITTER_NAME="course release")
+            environment.update(GIT_AUTHOR_NAME="course release",
+                               GIT_COMMITTER_NAME="course release")
         if not git_output(root, "config", "user.email"):
             environment.update(GIT_AUTHOR_EMAIL="course@localhost",
                                GIT_COMMITTER_EMAIL="course@localhost")
@@ -1535,7 +1541,8 @@ def check_release(destination: str, chapters: List[course.Chapter]) -> int:
     for ident in expected:
         status = progress.get(ident, {}).get("status", "missing")
         counts[status] = counts.get(status, 0) + 1
-    say("course: release check: %s" % ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())))
+    say("course: release check: %s" % ", ".join(
+        "%d %s" % (n, s) for s, n in sorted(counts.items())))
     if problems:
         say("%scourse: the release check FAILED:\n  - %s%s" % (
             STYLE.red, "\n  - ".join(problems), STYLE.reset))
