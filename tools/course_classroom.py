@@ -1603,6 +1603,7 @@ def register(subparsers, grade_parser) -> Dict[str, Callable[[argparse.Namespace
     watch.add_argument("--once", action="store_true",
                        help="stop after the first save's grading (its exit code)")
     watch.add_argument("-v", "--verbose", action="store_true")
-    course.GRADE_LISTENERS.append(after_grade)
+    if after_grade not in course.GRADE_LISTENERS:
+        course.GRADE_LISTENERS.append(after_grade)
     return {"release": command_release, "gradebook": command_gradebook, "hint": command_hint,
             "list": command_list, "watch": command_watch}
