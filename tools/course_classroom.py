@@ -53,6 +53,7 @@ FILE_SIZE_LIMIT = int(os.environ.get("COURSE_FILE_LIMIT_MB", "1024")) << 20
 OUTPUT_LIMIT_PASSED = 64 << 10
 OUTPUT_LIMIT_FAILED = 256 << 10
 CLONE_TIMEOUT = 300
+BUILD_MEMORY_LIMIT = int(os.environ.get("COURSE_BUILD_MEMORY_GB", "16")) << 30
 # Verdicts of the scoreboard (course.Row) -> statuses of the result file.
 STATUS_OF_VERDICT = {"PASSED": "passed", "FAILED": "failed", "NOT GRADED": "not graded",
                      "DOES NOT COMPILE": "not built"}
@@ -224,6 +225,14 @@ def file_size_limit() -> None:
     """In a child before exec: no file past FILE_SIZE_LIMIT, no core dumps."""
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def build_limits() -> None:
+    """file_size_limit(), and at most BUILD_MEMORY_LIMIT of address space: a compiler fed an
+    endless input (#include "/dev/zero") stops there instead of exhausting the machine. Not for
+    the tests: the CUDA runtime reserves far more address space than it uses."""
+    file_size_limit()
+    resource.setrlimit(resource.RLIMIT_AS, (BUILD_MEMORY_LIMIT, BUILD_MEMORY_LIMIT))
 
 
 def clone(url: str, destination: str, timeout: int = CLONE_TIMEOUT) -> str:
@@ -445,12 +454,13 @@ class SandboxLog(course.Log):
         super().__init__(path, verbose)
         self.cwd = cwd
         self.timeout = timeout
+        self.limits = build_limits  # file_size_limit for the tests
 
     def run(self, command: List[str], what: str) -> Tuple[int, str]:
         self.write("\n$ %s\n" % " ".join(command))
         process = subprocess.Popen(command, cwd=self.cwd, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, universal_newlines=True,
-                                   errors="replace", preexec_fn=file_size_limit,
+                                   errors="replace", preexec_fn=self.limits,
                                    start_new_session=True)
         expired = threading.Event()
 
@@ -790,6 +800,7 @@ def grade_in_copy(arguments: argparse.Namespace, name: str, source: str, work: s
         # CTest's own limits stop each test; this one stops CTest itself if that fails.
         per_test = arguments.timeout or 300
         log.timeout = 120 + per_test * max(1, sum(len(e.tests) for e in runnable))
+        log.limits = file_size_limit
         results = run_tests(build, log, [n for e in runnable for n in e.test_names()])
         gpu_summary = information.get("summary", "") if information.get("usable") != "yes" \
             else ""
@@ -1569,8 +1580,8 @@ def register(subparsers, grade_parser) -> Dict[str, Callable[[argparse.Namespace
                             "reuse one to grade submissions one after another faster")
     group.add_argument("--timeout", metavar="SECONDS", type=int,
                        help="time limit of every grader test (default: 120 s, speed 300 s)")
-    group.add_argument("--build-timeout", metavar="SECONDS", type=int, default=1200,
-                       help="time limit of each build step (default: 1200)")
+    group.add_argument("--build-timeout", metavar="SECONDS", type=int, default=600,
+                       help="time limit of each build step (default: 600)")
     group.add_argument("--name", help="the submission's name in the result (default: from SRC)")
 
     release = subparsers.add_parser(
