@@ -1,6 +1,8 @@
-"""Classroom labs: the instructor's release, submissions, gradebook; the student's hint, list, watch.
+"""Classroom labs: the instructor's release, submissions and gradebook; the student's hint,
+list and watch.
 
-    ./course release DIR                  a student repository: no solutions/, no known-wrong variants
+    ./course release DIR                  a student repository: no solutions/, no known-wrong
+                                          variants, no history of them
     ./course grade --submission SRC       grade a submission (directory, git URL, archive) against
                                           the pristine graders; writes a result file (JSON)
     ./course gradebook RESULTS... -o CSV  one row per submission
@@ -51,6 +53,7 @@ FILE_SIZE_LIMIT = int(os.environ.get("COURSE_FILE_LIMIT_MB", "1024")) << 20
 OUTPUT_LIMIT_PASSED = 64 << 10
 OUTPUT_LIMIT_FAILED = 256 << 10
 CLONE_TIMEOUT = 300
+BUILD_MEMORY_LIMIT = int(os.environ.get("COURSE_BUILD_MEMORY_GB", "16")) << 30
 # Verdicts of the scoreboard (course.Row) -> statuses of the result file.
 STATUS_OF_VERDICT = {"PASSED": "passed", "FAILED": "failed", "NOT GRADED": "not graded",
                      "DOES NOT COMPILE": "not built"}
@@ -94,7 +97,8 @@ def submission_kind(source: str) -> str:
         if source.lower().endswith(ARCHIVE_SUFFIXES) or zipfile.is_zipfile(source) or \
                 tarfile.is_tarfile(source):
             return "archive"
-        raise SubmissionError("%s is a file but not an archive (.zip, .tar.gz, .tgz, .tar)" % source)
+        raise SubmissionError("%s is a file but not an archive (.zip, .tar.gz, .tgz, .tar)" %
+                              source)
     if is_git_url(source):
         return "git"
     raise SubmissionError("%s: no such directory or archive, and not a git URL" % source)
@@ -221,6 +225,14 @@ def file_size_limit() -> None:
     """In a child before exec: no file past FILE_SIZE_LIMIT, no core dumps."""
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def build_limits() -> None:
+    """file_size_limit(), and at most BUILD_MEMORY_LIMIT of address space: a compiler fed an
+    endless input (#include "/dev/zero") stops there instead of exhausting the machine. Not for
+    the tests: the CUDA runtime reserves far more address space than it uses."""
+    file_size_limit()
+    resource.setrlimit(resource.RLIMIT_AS, (BUILD_MEMORY_LIMIT, BUILD_MEMORY_LIMIT))
 
 
 def clone(url: str, destination: str, timeout: int = CLONE_TIMEOUT) -> str:
@@ -442,12 +454,13 @@ class SandboxLog(course.Log):
         super().__init__(path, verbose)
         self.cwd = cwd
         self.timeout = timeout
+        self.limits = build_limits  # file_size_limit for the tests
 
     def run(self, command: List[str], what: str) -> Tuple[int, str]:
         self.write("\n$ %s\n" % " ".join(command))
         process = subprocess.Popen(command, cwd=self.cwd, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, universal_newlines=True,
-                                   errors="replace", preexec_fn=file_size_limit,
+                                   errors="replace", preexec_fn=self.limits,
                                    start_new_session=True)
         expired = threading.Event()
 
@@ -787,6 +800,7 @@ def grade_in_copy(arguments: argparse.Namespace, name: str, source: str, work: s
         # CTest's own limits stop each test; this one stops CTest itself if that fails.
         per_test = arguments.timeout or 300
         log.timeout = 120 + per_test * max(1, sum(len(e.tests) for e in runnable))
+        log.limits = file_size_limit
         results = run_tests(build, log, [n for e in runnable for n in e.test_names()])
         gpu_summary = information.get("summary", "") if information.get("usable") != "yes" \
             else ""
@@ -887,8 +901,8 @@ def command_gradebook(arguments: argparse.Namespace) -> int:
     for path, document in zip(paths, documents):
         name = str(document.get("submission", ""))
         if name in seen:
-            print("course: warning: submission %s appears twice (%s, %s)" % (name, seen[name], path),
-                  file=sys.stderr)
+            print("course: warning: submission %s appears twice (%s, %s)" % (
+                name, seen[name], path), file=sys.stderr)
         seen[name] = path
     table = gradebook_table(documents)
     if arguments.output and arguments.output != "-":
@@ -1063,7 +1077,8 @@ def command_hint(arguments: argparse.Namespace) -> int:
     else:
         exercise = next_exercise(chapters, read_progress())
         if exercise is None:
-            say("course: every exercise is done; ./course hint <exercise> shows an exercise's hints")
+            say("course: every exercise is done; ./course hint <exercise> shows an exercise's "
+                "hints")
             return 0
     if arguments.reset:
         state.pop(exercise.id, None)
@@ -1197,15 +1212,18 @@ def make_watcher(paths: List[str], poll: bool, interval: float):
 
 def watch_loop(watcher, grade: Callable[[], int], describe: Callable[[List[str]], None],
                once: bool) -> int:
-    """Grades, then grades again after every change the watcher reports. With `once`, stops
-    after the first change's grading and returns its exit code."""
-    status = grade()
+    """Grades, then grades again after every change the watcher reports (describe([]) before
+    each wait, describe(changed) after). With `once`, stops after the first change's grading and
+    returns its exit code."""
+    grade()
+    describe([])
     while True:
         changed = watcher.wait()
         describe(changed)
         status = grade()
         if once:
             return status
+        describe([])
 
 
 def command_watch(arguments: argparse.Namespace) -> int:
@@ -1228,12 +1246,13 @@ def command_watch(arguments: argparse.Namespace) -> int:
     def grade() -> int:
         command = [sys.executable, script, "grade", exercise.id] + (
             ["--verbose"] if arguments.verbose else [])
-        status = subprocess.run(command, cwd=course.ROOT).returncode
-        say("%scourse: watching %s (%s); Ctrl-C to stop%s" % (
-            STYLE.dim, ", ".join(files), watcher.method, STYLE.reset))
-        return status
+        return subprocess.run(command, cwd=course.ROOT).returncode
 
     def describe(changed: List[str]) -> None:
+        if not changed:  # waiting for the next save
+            say("%scourse: watching %s (%s); Ctrl-C to stop%s" % (
+                STYLE.dim, ", ".join(files), watcher.method, STYLE.reset))
+            return
         say("")
         say("%s== %s: %s changed: grading %s ==%s" % (
             STYLE.bold, time.strftime("%H:%M:%S"),
@@ -1312,14 +1331,15 @@ Linux (Debian 12 and Ubuntu 24.04 are tested), the CUDA Toolkit 13.x or 12.4 and
 CMake 3.25 or newer (`pip install cmake` gives a current one), Python 3.8 or newer, and an NVIDIA
 GPU (compute capability 7.5 or newer) for the GPU exercises. `./course setup` checks all of it and
 installs the one missing package it can (Catch2, with apt when you may). Without a GPU everything
-builds and the parts that need none are still graded: `docs/getting-a-gpu.md` says where to find one.
+builds and the parts that need none are still graded: `docs/getting-a-gpu.md` says where to find
+one.
 
 ## How to work
 
 ```sh
 ./course setup          # check the toolchain, report your GPU
 ./course list           # every exercise, its last grade, and the next one to do
-./course grade 1.1      # build and grade one exercise (./course grade 1: a chapter; ./course grade: all)
+./course grade 1.1      # build and grade one exercise (1: a chapter; nothing: every chapter)
 ./course watch 1.1      # grade again every time you save the file (Ctrl-C stops)
 ./course hint 1.1       # one more hint each time (--all: every hint; --reset: hide them again)
 ./course docs           # the HTML reference: lessons, headers, measured results
@@ -1344,7 +1364,7 @@ your work and hand it in as your instructor says.
 | path | what |
 |---|---|
 | `chapters/NN-topic/` | the lesson (`README.md`) and your exercise files |
-| `tests/chapterN/` | the chapter's declaration (`exercises.txt`: titles, files, points, hints) and its graders |
+| `tests/chapterN/` | the declaration (`exercises.txt`: files, points, hints) and the graders |
 | `common/` | the course's helper library: device arrays, streams, timers, tolerant comparison |
 | `docs/` | the reference's pages and the figures measured on real GPUs (`docs/results/`) |
 | `tools/` | the `./course` command |
@@ -1484,7 +1504,8 @@ def command_release(arguments: argparse.Namespace) -> int:
             raise CourseError("git is not installed: use --no-git")
         environment = dict(os.environ)
         if not git_output(root, "config", "user.name"):
-            environment.update(GIT_AUTHOR_NAME="course release", GIT_COMMITTER_NAME="course release")
+            environment.update(GIT_AUTHOR_NAME="course release",
+                               GIT_COMMITTER_NAME="course release")
         if not git_output(root, "config", "user.email"):
             environment.update(GIT_AUTHOR_EMAIL="course@localhost",
                                GIT_COMMITTER_EMAIL="course@localhost")
@@ -1531,7 +1552,8 @@ def check_release(destination: str, chapters: List[course.Chapter]) -> int:
     for ident in expected:
         status = progress.get(ident, {}).get("status", "missing")
         counts[status] = counts.get(status, 0) + 1
-    say("course: release check: %s" % ", ".join("%d %s" % (n, s) for s, n in sorted(counts.items())))
+    say("course: release check: %s" % ", ".join(
+        "%d %s" % (n, s) for s, n in sorted(counts.items())))
     if problems:
         say("%scourse: the release check FAILED:\n  - %s%s" % (
             STYLE.red, "\n  - ".join(problems), STYLE.reset))
@@ -1558,8 +1580,8 @@ def register(subparsers, grade_parser) -> Dict[str, Callable[[argparse.Namespace
                             "reuse one to grade submissions one after another faster")
     group.add_argument("--timeout", metavar="SECONDS", type=int,
                        help="time limit of every grader test (default: 120 s, speed 300 s)")
-    group.add_argument("--build-timeout", metavar="SECONDS", type=int, default=1200,
-                       help="time limit of each build step (default: 1200)")
+    group.add_argument("--build-timeout", metavar="SECONDS", type=int, default=600,
+                       help="time limit of each build step (default: 600)")
     group.add_argument("--name", help="the submission's name in the result (default: from SRC)")
 
     release = subparsers.add_parser(
@@ -1592,6 +1614,7 @@ def register(subparsers, grade_parser) -> Dict[str, Callable[[argparse.Namespace
     watch.add_argument("--once", action="store_true",
                        help="stop after the first save's grading (its exit code)")
     watch.add_argument("-v", "--verbose", action="store_true")
-    course.GRADE_LISTENERS.append(after_grade)
+    if after_grade not in course.GRADE_LISTENERS:
+        course.GRADE_LISTENERS.append(after_grade)
     return {"release": command_release, "gradebook": command_gradebook, "hint": command_hint,
             "list": command_list, "watch": command_watch}

@@ -233,6 +233,10 @@ class TreeTest(Scratch):
         for kept in ("chapters/01-vector-add/peak.cpp", "tests/chapter1/exercises.txt",
                      "tools/course.py", "tools/course_classroom.py", "CMakeLists.txt", "course"):
             self.assertFalse(classroom.excluded(kept, patterns), kept)
+        for left_out in ("solutions/01-vector-add/peak.cpp", "tests/chapter1/wrong/x.wrong",
+                         "tools/tests/classroom_e2e.sh", "tools/tests/classroom_gpu.sh",
+                         "CONTRIBUTING.md", "docs/classroom.md", ".ci/run"):
+            self.assertTrue(classroom.excluded(left_out, patterns), left_out)
 
     def test_sync_keeps_build_and_unchanged_files(self):
         source, copy = os.path.join(self.dir, "src"), os.path.join(self.dir, "copy")
