@@ -59,11 +59,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   packages=(slurm-wlm munge bubblewrap ccache)
   say "installing ${packages[*]} (missing: ${missing[*]})"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=120 update -qq >/tmp/course-slurm-apt.log 2>&1 ||
-    not_checked "apt-get update failed: $(tail -n 2 /tmp/course-slurm-apt.log | tr '\n' ' ')"
+  apt_log=/tmp/course-slurm-apt.log
+  apt-get -o DPkg::Lock::Timeout=120 update -qq >"$apt_log" 2>&1 ||
+    not_checked "apt-get update failed: $(tail -n 2 "$apt_log" | tr '\n' ' ')"
   # The packages' own services must not start (policy-rc.d or not): this test runs its own.
-  apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends "${packages[@]}" >>/tmp/course-slurm-apt.log 2>&1 ||
-    not_checked "apt-get install ${packages[*]} failed: $(tail -n 3 /tmp/course-slurm-apt.log | tr '\n' ' ')"
+  apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends "${packages[@]}" \
+    >>"$apt_log" 2>&1 ||
+    not_checked "apt-get install ${packages[*]} failed: $(tail -n 3 "$apt_log" | tr '\n' ' ')"
 fi
 
 # ---- a one-node cluster ----------------------------------------------------------------------
@@ -147,7 +149,8 @@ PartitionName=cpu Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF=$SCRATCH/slurm.conf
 
-say "starting munged, slurmctld and slurmd on 127.0.0.1 (ports $CTLD_PORT, $SLURMD_PORT; $CPUS CPUs)"
+say "starting munged, slurmctld and slurmd on 127.0.0.1" \
+  "(ports $CTLD_PORT, $SLURMD_PORT; $CPUS CPUs)"
 munged --foreground --force --socket="$SCRATCH/munge.sock" --key-file="$SCRATCH/munge.key" \
   --pid-file="$SCRATCH/munged.pid" --log-file="$SCRATCH/munged.log" \
   --seed-file="$SCRATCH/munged.seed" >"$SCRATCH/munged.out" 2>&1 &
@@ -165,7 +168,10 @@ for _ in $(seq 60); do
   [ "$state" = idle ] && break
   sleep 0.5
 done
-[ "$state" = idle ] || { show_logs; failed "the node did not come up (sinfo: '${state:-no answer}')"; }
+if [ "$state" != idle ]; then
+  show_logs
+  failed "the node did not come up (sinfo: '${state:-no answer}')"
+fi
 say "Slurm is up: $(sinfo -h -o '%P %a %D %T' | tr '\n' ' ')"
 
 # ---- the submissions -------------------------------------------------------------------------
@@ -296,7 +302,7 @@ sys.exit(1 if bad else 0)
 EOF
 # The hanging exercise was stopped by its test's time limit (--timeout 20), the rest graded.
 grep -qs 'ch1\.1-cpu .*Timeout' "$GRADES/hanging/build.log" ||
-  problems+=("the hanging 1.1 was not stopped by its time limit (no 'Timeout' in hanging/build.log)")
+  problems+=("the hanging 1.1 was not stopped by its time limit (no Timeout in its build.log)")
 
 # The sandbox: nothing written outside, and the submission ran as the unprivileged account.
 for target in "$SOURCE_DIR/$TAG" "$GRADES/$TAG" "$SUBMISSIONS/$TAG" "/var/tmp/$TAG" "/root/$TAG" \
@@ -308,14 +314,15 @@ for target in "$SOURCE_DIR/$TAG" "$GRADES/$TAG" "$SUBMISSIONS/$TAG" "/var/tmp/$T
 done
 evidence=$(find "$WORK" -path '*course-grade-hanging-*/evidence.txt' | head -n 1)
 if [ -z "$evidence" ]; then
-  problems+=("the hanging submission's static initialiser left no evidence.txt in its work directory")
+  problems+=("the hanging submission's static initialiser left no evidence.txt")
 else
   grader_uid=$(id -u course-grader 2>/dev/null || echo none)
   say "the hanging submission's static initialiser, in its sandbox:"
   sed 's/^/    /' "$evidence"
   grep -q "^uid $grader_uid euid $grader_uid\$" "$evidence" ||
     problems+=("the submission did not run as course-grader (uid $grader_uid)")
-  [ "$(stat -c %U "$evidence")" = course-grader ] || problems+=("evidence.txt is not course-grader's")
+  [ "$(stat -c %U "$evidence")" = course-grader ] ||
+    problems+=("evidence.txt is not course-grader's")
   grep -q "^wrote /tmp/$TAG\$" "$evidence" ||
     problems+=("the sandbox's /tmp (its work directory) was not writable")
   if grep "^wrote " "$evidence" | grep -v "^wrote /tmp/$TAG\$"; then
@@ -349,7 +356,8 @@ EOF
 step_status=0
 (cd "$GH/workspace" && env GITHUB_WORKSPACE="$GH/workspace" RUNNER_TEMP="$GH/temp" \
   GITHUB_REPOSITORY=cuda-course/lab1-alice GITHUB_OUTPUT="$GH/output" GITHUB_ENV="$GH/env" \
-  GITHUB_STEP_SUMMARY="$GH/summary" COURSE_PRISTINE_DIR="$SOURCE_DIR" COURSE_CACHE="$GRADES/.ccache" \
+  GITHUB_STEP_SUMMARY="$GH/summary" COURSE_PRISTINE_DIR="$SOURCE_DIR" \
+  COURSE_CACHE="$GRADES/.ccache" \
   COURSE_WHAT="1.1 2.1" COURSE_TIME_LIMIT=10 CUDA_VISIBLE_DEVICES="" \
   bash --noprofile --norc -eo pipefail "$GH/step.sh") >"$GH/step.log" 2>&1 || step_status=$?
 if [ "$step_status" != 0 ]; then
@@ -392,4 +400,6 @@ if [ ${#problems[@]} -gt 0 ]; then
   printf 'slurm-e2e: %s\n' "${problems[@]}"
   failed "${#problems[@]} problem(s), see above; logs in $GRADES (COURSE_SLURM_KEEP=1 keeps them)"
 fi
-printf '\nSlurm test: PASSED (4 submissions graded as a job array on a one-node Slurm in %d s; the gradebook as expected; no write escaped the sandbox)\n' "$elapsed"
+printf '\nSlurm test: PASSED (%s in %d s; %s)\n' \
+  "4 submissions graded as a job array on a one-node Slurm" "$elapsed" \
+  "the gradebook as expected; no write escaped the sandbox"
