@@ -154,8 +154,8 @@ def read_declaration(path: str) -> Chapter:
     return chapter
 
 
-def read_chapters(root: str = ROOT) -> List[Chapter]:
-    tests = os.path.join(root, "tests")
+def read_chapters(root: Optional[str] = None) -> List[Chapter]:
+    tests = os.path.join(root or ROOT, "tests")
     chapters = []
     for name in os.listdir(tests):
         path = os.path.join(tests, name, "exercises.txt")
@@ -191,6 +191,13 @@ def select_exercises(chapters: List[Chapter], wanted: List[str]) -> Tuple[List[E
 
 
 # ---- tools and dependencies ----------------------------------------------------------------------
+
+
+def use_tree(root: str) -> None:
+    """Makes the helpers of this module work on another copy of the course: paths in messages,
+    the working directory of builds (./course grade --submission grades a private copy)."""
+    global ROOT
+    ROOT = root
 
 
 def find_toolchain() -> None:
@@ -467,10 +474,19 @@ def run_ctest(build: str, log: Log, selection: List[str], what: str) -> Dict[str
         os.remove(junit)
     command = ["ctest", "--test-dir", build, "-j", str(jobs()), "--output-on-failure",
                "--output-junit", junit] + selection
-    log.run(command, what)
+    _, output = log.run(command, what)
     if not os.path.exists(junit):
         raise CourseError("CTest wrote no results (%s); see %s" % (junit, log.path))
-    return read_junit(junit)
+    return mark_timeouts(read_junit(junit), output)
+
+
+def mark_timeouts(results: Dict[str, TestResult], output: str) -> Dict[str, TestResult]:
+    """CTest 3.25's JUnit file does not tell a time-out from a failure (an empty failure
+    message); its console line does: 'Test  #1: ch1.1-cpu ....***Timeout  10.01 sec'."""
+    for name in re.findall(r"Test\s+#\d+: (\S+) \.*\s*\*+Timeout\b", output):
+        if name in results and results[name].status == "failed":
+            results[name].status = "timeout"
+    return results
 
 
 def read_junit(path: str) -> Dict[str, TestResult]:
@@ -671,6 +687,8 @@ def command_grade(arguments: argparse.Namespace) -> int:
     gpu_summary = information.get("summary", "") if information.get("usable") != "yes" else ""
     rows = [judge(e, build, results, problems, gpu_summary) for e in exercises]
     ok = print_scoreboard(rows, named)
+    for listener in GRADE_LISTENERS:
+        listener(build, rows, information)
     if any(r.verdict == "NOT GRADED" and r.text.startswith("no GPU") for r in rows):
         say("Exercises marked NOT GRADED did not run on a GPU: they count as not passed. "
             "docs/getting-a-gpu.md says where to find one.")
@@ -692,6 +710,9 @@ GROUPS = (
 
 
 def command_test(arguments: argparse.Namespace) -> int:
+    if not os.path.isdir(os.path.join(ROOT, "solutions")):
+        raise CourseError("there is no solutions/ here (a student release): ./course test is the "
+                          "project's own suite. Grade your work with ./course grade")
     find_toolchain()
     strict_docs = os.environ.get("CI") == "true"
     ensure_dependencies(["catch2", "benchmark"] + (["doxygen"] if strict_docs else []),
@@ -784,13 +805,20 @@ def command_docs(arguments: argparse.Namespace) -> int:
     return 0
 
 
+# Called after every ./course grade with (build dir, scoreboard rows, GPU information): command
+# modules append theirs (tools/course_classroom.py keeps the student's progress).
+GRADE_LISTENERS: list = []
+
+
 def command_modules() -> list:
     """The command modules beside this file (tools/course_<topic>.py), in name order.
 
     Each defines register(subparsers, grade_parser) -> {command name: handler}: it adds its
     subcommands (and may add options to 'grade'), and its handlers take the parsed arguments and
     return the exit code. The modules import this one for the declarations, the build and the
-    scoreboard, so a new command never needs an edit here.
+    scoreboard, so a new command never needs an edit here. An option that a module adds to an
+    existing command can hand that command to the module: its argparse action sets
+    `course_handler` on the namespace (grade --submission does).
     """
     import importlib
     here = os.path.dirname(os.path.realpath(__file__))
@@ -835,7 +863,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.print_help()
         return 2
     try:
-        return handlers[arguments.command](arguments)
+        handler = getattr(arguments, "course_handler", None) or handlers[arguments.command]
+        return handler(arguments)
     except CourseError as error:
         print("%scourse: %s%s" % (STYLE.red, error, STYLE.reset), file=sys.stderr)
         return 2
