@@ -525,6 +525,27 @@ def configure_submission(tree: str, log: SandboxLog, timeout: Optional[int]) -> 
     return build
 
 
+def explain_build_problems(problems: Dict[str, str], log: SandboxLog) -> Dict[str, str]:
+    """course.build_graders says 'DOES NOT BUILD: see <log>' when no compiler error was printed:
+    say which of the limits stopped it, when the log tells."""
+    vague = [ident for ident, text in problems.items() if text.startswith("DOES NOT BUILD")]
+    if not vague:
+        return problems
+    with open(log.path, encoding="utf-8", errors="replace") as handle:
+        text = handle.read()
+    why = ""
+    if "stopped after" in text:
+        why = "the build took longer than %d s (--build-timeout)" % log.timeout
+    elif re.search(r"out of memory|virtual memory exhausted|std::bad_alloc|Cannot allocate memory",
+                   text):
+        why = "the compiler ran out of memory (at most %d GiB: COURSE_BUILD_MEMORY_GB)" % (
+            BUILD_MEMORY_LIMIT >> 30)
+    if why:
+        for ident in vague:
+            problems[ident] = "DOES NOT BUILD: %s; see %s" % (why, log.path)
+    return problems
+
+
 def run_tests(build: str, log: SandboxLog, names: List[str]) -> Dict[str, course.TestResult]:
     junit = os.path.join(build, "course-junit.xml")
     if os.path.exists(junit):
@@ -793,7 +814,8 @@ def grade_in_copy(arguments: argparse.Namespace, name: str, source: str, work: s
         graders = os.path.join(build, "graders")
         for program in os.listdir(graders) if os.path.isdir(graders) else []:
             os.remove(os.path.join(graders, program))
-        problems = course.build_graders(build, exercises, log, ["course_gpu_info"])
+        problems = explain_build_problems(
+            course.build_graders(build, exercises, log, ["course_gpu_info"]), log)
         information = course.gpu_information(build)
         say(course.describe_gpu(information))
         runnable = [e for e in exercises if e.id not in problems]
