@@ -70,7 +70,8 @@ inline bool check_gemm_arguments(const char* function, int m, int n, int k, cons
 /// Given (not an exercise): one thread per element of C, with consecutive threads of a warp on
 /// consecutive *rows* of C (threadIdx.x walks down a column). Each thread reads a row of A while
 /// its neighbours read other rows, k floats apart: a warp's 32 loads of A touch 32 sectors. The
-/// speed grader of 4.1 times it as the baseline.
+/// speed grader of 4.1 times it as the baseline. Its grid's y runs along the columns of C: it
+/// also throws std::invalid_argument when n > kMaxRows.
 void sgemm_naive_uncoalesced(int m, int n, int k, float alpha, const float* a, const float* b,
                              float beta, float* c, cudaStream_t stream = nullptr);
 
@@ -119,7 +120,8 @@ void sgemm_fast(int m, int n, int k, float alpha, const float* a, const float* b
 /// (no tensor cores), whatever math mode `handle` was left in. cuBLAS assumes column-major
 /// matrices: the lesson shows how to get a row-major C without copying anything. Queued on the
 /// handle's stream; returns without waiting. Checks its arguments like the others
-/// (check_gemm_arguments) and throws course::CublasError when cuBLAS fails.
+/// (check_gemm_arguments), throws std::invalid_argument when `handle` is null, and
+/// course::CublasError when cuBLAS fails.
 void sgemm_cublas(cublasHandle_t handle, int m, int n, int k, float alpha, const float* a,
                   const float* b, float beta, float* c);
 
