@@ -23,10 +23,10 @@ __device__ __forceinline__ float scale(float alpha, float sum, float beta, const
 
 // ---- step 1: 8 rows of one column per thread ---------------------------------------------------
 
-constexpr int k1dBM = 64;  // rows of C per block
-constexpr int k1dBN = 64;  // columns of C per block
-constexpr int k1dBK = 8;   // k per step
-constexpr int k1dTM = 8;   // rows of C per thread
+constexpr int k1dBM = 64;                          // rows of C per block
+constexpr int k1dBN = 64;                          // columns of C per block
+constexpr int k1dBK = 8;                           // k per step
+constexpr int k1dTM = 8;                           // rows of C per thread
 constexpr int k1dThreads = k1dBM * k1dBN / k1dTM;  // 512
 
 // TODO(4.3): a_tile (64 x 8) and b_tile (8 x 64) in shared memory, one element of each loaded
@@ -41,8 +41,8 @@ __global__ void __launch_bounds__(k1dThreads)
 constexpr int k2dBM = 128;
 constexpr int k2dBN = 128;
 constexpr int k2dBK = 8;
-constexpr int k2dTM = 8;  // rows of C per thread
-constexpr int k2dTN = 8;  // columns of C per thread
+constexpr int k2dTM = 8;                                       // rows of C per thread
+constexpr int k2dTN = 8;                                       // columns of C per thread
 constexpr int k2dThreads = (k2dBM / k2dTM) * (k2dBN / k2dTN);  // 256
 
 // TODO(4.3): a_tile (128 x 8) and b_tile (8 x 128), 4 elements of each loaded per thread per

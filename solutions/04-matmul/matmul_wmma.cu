@@ -31,15 +31,15 @@
 
 namespace {
 
-constexpr int kBM = 128;                   // rows of C per block
-constexpr int kBN = 128;                   // columns of C per block
-constexpr int kBK = 16;                    // k per step: two 8-deep fragments
-constexpr int kWarpRows = 2;               // warps along the rows of the tile
-constexpr int kWarpCols = 4;               // warps along its columns
-constexpr int kWM = kBM / kWarpRows;       // 64 rows per warp
-constexpr int kWN = kBN / kWarpCols;       // 32 columns per warp
-constexpr int kFragM = kWM / 16;           // 4 accumulator fragments down
-constexpr int kFragN = kWN / 16;           // 2 across
+constexpr int kBM = 128;                              // rows of C per block
+constexpr int kBN = 128;                              // columns of C per block
+constexpr int kBK = 16;                               // k per step: two 8-deep fragments
+constexpr int kWarpRows = 2;                          // warps along the rows of the tile
+constexpr int kWarpCols = 4;                          // warps along its columns
+constexpr int kWM = kBM / kWarpRows;                  // 64 rows per warp
+constexpr int kWN = kBN / kWarpCols;                  // 32 columns per warp
+constexpr int kFragM = kWM / 16;                      // 4 accumulator fragments down
+constexpr int kFragN = kWN / 16;                      // 2 across
 constexpr int kThreads = 32 * kWarpRows * kWarpCols;  // 256
 constexpr int kLdA = kBK + 4;  // padded rows: a multiple of 4 floats, as load_matrix_sync needs
 constexpr int kLdB = kBN + 4;
