@@ -9,8 +9,11 @@
 // Launch shape: cuBLAS chooses its own kernels; the work is queued on the handle's stream.
 // What changed from the previous step: the product comes from NVIDIA's library, the yardstick
 // for 4.1 to 4.4.
+#include <algorithm>
+
 #include "chapter4.hpp"
 #include "course/cublas.hpp"
+#include "course/error.hpp"
 
 namespace chapter4 {
 

@@ -21,6 +21,7 @@
 
 #include "chapter4.hpp"
 #include "course/cublas.hpp"
+#include "course/error.hpp"
 
 namespace {
 

@@ -2,12 +2,14 @@
 // pointers and sizes that are not multiples of 4), writes nothing outside C, rejects bad
 // arguments, and at 4096^3 reaches half of cuBLAS's FP32 SGEMM (TF32 off) and beats the student's
 // own sgemm_2d_tile (4.3), all timed in the same run.
+#include <sstream>
 #include <string>
 
 #include "chapter4.hpp"
 #include "course/course.hpp"
 #include "gemm_checks.hpp"
 #include "grading.hpp"
+#include "launch_checks.hpp"
 
 using chapter4_grading::Precision;
 
@@ -50,11 +52,13 @@ TEST_CASE("4.4 sgemm_fast reaches half of cuBLAS", "[4.4][speed]") {
     const chapter4_grading::SpeedOperands small(1024);
     const double cublas_ms = small.time_ms(cublas_fp32);
     const double fast_ms = small.time_ms(fast);
-    course::grading::note(
-        "FIGURE: 4.4 sgemm_fast at 1024^3: " +
-        chapter4_grading::describe_speed(small.tflops(fast_ms), fast_ms) + ", " +
-        std::to_string(100.0 * cublas_ms / fast_ms).substr(0, 5) + " % of cuBLAS SGEMM (" +
-        chapter4_grading::describe_speed(small.tflops(cublas_ms), cublas_ms) + ")");
+    std::ostringstream figure;
+    figure.precision(3);
+    figure << "FIGURE: 4.4 sgemm_fast at 1024^3: "
+           << chapter4_grading::describe_speed(small.tflops(fast_ms), fast_ms) << ", "
+           << 100.0 * cublas_ms / fast_ms << " % of cuBLAS SGEMM ("
+           << chapter4_grading::describe_speed(small.tflops(cublas_ms), cublas_ms) << ")";
+    course::grading::note(figure.str());
   }
   const chapter4_grading::SpeedOperands operands(4096);
   const double cublas_ms = operands.time_ms(cublas_fp32);

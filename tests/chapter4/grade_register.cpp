@@ -7,6 +7,7 @@
 #include "course/course.hpp"
 #include "gemm_checks.hpp"
 #include "grading.hpp"
+#include "launch_checks.hpp"
 
 using chapter4_grading::Precision;
 
