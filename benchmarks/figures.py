@@ -17,6 +17,12 @@ blocks (KIND, with the attributes it takes):
     benchmarks chapter=N [sizes=largest|all] [counters=a,b]   Google Benchmark's runs of
                            chapterN_benchmarks; counters= adds a column per user counter;
                            data=peers shows peers-N.json (benchmarks/peers.py: PyTorch, CuPy)
+    steps chapter=N baseline=BM_x [size=S] [peak=KEY]   a ladder of kernels doing the same work:
+                           per benchmark and size, its label (the step), FLOP/s (items_per_second),
+                           its share of the baseline benchmark at the same size and of the peak
+                           the program recorded in its context (KEY, default fp32_peak_TFLOPS);
+                           runs with a counter tensor_cores = 1 say so instead of a share of
+                           the FP32 peak. The size is a run's last argument; size=S keeps one.
 
 The data is what docs/results/reproduce.sh leaves in its output directory (--results):
 
@@ -54,7 +60,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 MARKER = re.compile(r"^<!-- figures:(?P<kind>[a-z-]+)(?P<attributes>(?: [a-z_]+=[^ ]+)*)"
                     r" (?P<edge>begin|end) -->$")
-KINDS = ("machine", "suite", "graders", "wrong-variants", "benchmarks")
+KINDS = ("machine", "suite", "graders", "wrong-variants", "benchmarks", "steps")
 GRADER_TEST = re.compile(r"^ch(?P<chapter>\d+)\.(?P<exercise>\d+)-(?P<kind>[a-z]+)$")
 WRONG_TEST = re.compile(r"^selftest\.wrong\.(?P<variant>.+)\.ch(?P<chapter>\d+)\.(?P<exercise>\d+)"
                         r"-(?P<kind>[a-z]+)$")
@@ -543,6 +549,66 @@ def format_counter(name: str, value: Optional[float]) -> str:
     return significant(float(value))
 
 
+def render_steps(results: Results, chapter: int, attributes: Dict[str, str],
+                 allow_errors: bool = False) -> str:
+    """The step table of a ladder of kernels (chapter 4: naive to cuBLAS): TFLOP/s, % of the
+    baseline (cuBLAS) measured at the same size in the same run, % of the peak."""
+    data = results.benchmarks(chapter)
+    context = measured_context(results, chapter)
+    baseline = attributes.get("baseline")
+    if not baseline:
+        raise FiguresError("a steps block needs baseline=<benchmark family>")
+    peak_key = attributes.get("peak", "fp32_peak_TFLOPS")
+    try:
+        peak = float(context[peak_key]) * 1e12
+    except (KeyError, ValueError):
+        raise FiguresError("benchmarks-%d.json has no number '%s' in its context (the peak the "
+                           "steps are compared with)" % (chapter, peak_key))
+    runs = selected_runs(data["benchmarks"])
+    errors = ["%s: %s" % (run_name(run), run.get("error_message", "")) for run in runs
+              if run.get("error_occurred")]
+    if errors and not allow_errors:
+        raise FiguresError("benchmarks-%d.json has %d run(s) that reported an error, the first "
+                           "%s (--allow-errors shows them in the table)" %
+                           (chapter, len(errors), errors[0]))
+    wanted = attributes.get("size")
+    rows_by_size: Dict[float, List[Tuple[dict, str, List[str]]]] = {}
+    baseline_rate: Dict[float, float] = {}
+    for run in runs:
+        family, arguments = split_run_name(run_name(run))
+        if not arguments:
+            raise FiguresError("%s has no size argument" % run_name(run))
+        size = numeric(arguments[-1:])[0]
+        if wanted is not None and arguments[-1] != wanted:
+            continue
+        rows_by_size.setdefault(size, []).append((run, family, arguments))
+        if family == baseline and not run.get("error_occurred"):
+            baseline_rate[size] = run.get("items_per_second", 0.0)
+    if not rows_by_size:
+        raise FiguresError("benchmarks-%d.json has no run%s" %
+                           (chapter, "" if wanted is None else " of size %s" % wanted))
+    rows = []
+    for size in sorted(rows_by_size):
+        if not baseline_rate.get(size):
+            raise FiguresError("benchmarks-%d.json has no successful %s run at size %s to compare "
+                               "with" % (chapter, baseline, significant(size)))
+        for run, family, arguments in rows_by_size[size]:
+            name = "/".join([family] + arguments[:-1])
+            step = run.get("label") or family
+            if run.get("error_occurred"):
+                rows.append([cell(step), code(name), arguments[-1],
+                             cell("error: " + clip(run.get("error_message", ""), 120)), "", ""])
+                continue
+            rate = run.get("items_per_second", 0.0)
+            share_of_peak = ("(tensor cores)" if run.get("tensor_cores", 0) == 1
+                             else "%s %%" % significant(100.0 * rate / peak))
+            rows.append([cell(step), code(name), arguments[-1], significant(rate / 1e12),
+                         "%s %%" % significant(100.0 * rate / baseline_rate[size]),
+                         share_of_peak])
+    return table(["step", "benchmark", "n", "TFLOP/s", "%% of %s" % code(baseline),
+                  "%% of peak (%s TFLOP/s)" % significant(peak / 1e12)], rows)
+
+
 # ---- pages --------------------------------------------------------------------------------------
 
 
@@ -595,6 +661,8 @@ def render_block(results: Results, block: Block, allow_errors: bool) -> str:
         "wrong-variants": render_wrong_variants}
     if block.kind == "benchmarks":
         return render_benchmarks(results, chapter, block.attributes, allow_errors)
+    if block.kind == "steps":
+        return render_steps(results, chapter, block.attributes, allow_errors)
     return renderers[block.kind](results, chapter, block.attributes)
 
 

@@ -415,3 +415,85 @@ class MainTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+STEP_CONTEXT = dict(CONTEXT, fp32_peak_TFLOPS="66.9")
+STEP_RUNS = [
+    run("BM_cublas_sgemm/1024/manual_time", 69.0, label="cuBLAS SGEMM, FP32",
+        items_per_second=3.11e13),
+    run("BM_cublas_sgemm/4096/manual_time", 2690.0, label="cuBLAS SGEMM, FP32",
+        items_per_second=5.11e13),
+    run("BM_cublas_tf32/4096/manual_time", 350.0, label="cuBLAS, TF32 tensor cores",
+        items_per_second=3.93e14, tensor_cores=1),
+    run("BM_naive/4096/manual_time", 27000.0, label="4.1 naive, coalesced",
+        items_per_second=5.11e12),
+    run("BM_sgemm_fast_config/2/4096/manual_time", 3400.0, label="4.4 final kernel, 128x64x8",
+        items_per_second=4.088e13),
+]
+STEP_PAGE = textwrap.dedent("""\
+    # Chapter 4 results
+
+    <!-- figures:steps chapter=4 baseline=BM_cublas_sgemm size=4096 begin -->
+    old
+    <!-- figures:steps chapter=4 baseline=BM_cublas_sgemm size=4096 end -->
+    """)
+
+
+class StepsTest(unittest.TestCase):
+    def setUp(self):
+        self.results = ResultsDirectory()
+        self.write(STEP_RUNS)
+
+    def tearDown(self):
+        self.results.close()
+
+    def write(self, runs, context=None):
+        self.results.write("benchmarks-4.json", json.dumps(
+            {"context": STEP_CONTEXT if context is None else context, "benchmarks": runs}))
+
+    def test_shares_of_the_baseline_and_of_the_peak_at_one_size(self):
+        new = rewrite(STEP_PAGE, self.results)
+        self.assertIn("| step | benchmark | n | TFLOP/s | % of `BM_cublas_sgemm` | % of peak "
+                      "(66.9 TFLOP/s) |", new)
+        self.assertIn("| cuBLAS SGEMM, FP32 | `BM_cublas_sgemm` | 4096 | 51.1 | 100 % | 76.4 % |",
+                      new)
+        self.assertIn("| 4.1 naive, coalesced | `BM_naive` | 4096 | 5.11 | 10.0 % | 7.64 % |", new)
+        self.assertIn("| cuBLAS, TF32 tensor cores | `BM_cublas_tf32` | 4096 | 393 | 769 % | "
+                      "(tensor cores) |", new)
+        self.assertIn("| 4.4 final kernel, 128x64x8 | `BM_sgemm_fast_config/2` | 4096 | 40.9 | "
+                      "80.0 % |", new)
+        self.assertNotIn("| 1024 |", new)
+        self.assertNotIn("old", new)
+
+    def test_every_size_against_its_own_baseline(self):
+        page = STEP_PAGE.replace(" size=4096", "")
+        new = rewrite(page, self.results)
+        self.assertIn("| cuBLAS SGEMM, FP32 | `BM_cublas_sgemm` | 1024 | 31.1 | 100 % |", new)
+        self.assertLess(new.index("| 1024 |"), new.index("| 4096 |"))
+
+    def test_a_size_without_its_baseline_is_refused(self):
+        self.write(STEP_RUNS[2:])
+        with self.assertRaises(figures.FiguresError) as raised:
+            rewrite(STEP_PAGE, self.results)
+        self.assertIn("no successful BM_cublas_sgemm run at size 4096", str(raised.exception))
+
+    def test_the_peak_must_be_in_the_context(self):
+        self.write(STEP_RUNS, context=CONTEXT)
+        with self.assertRaises(figures.FiguresError) as raised:
+            rewrite(STEP_PAGE, self.results)
+        self.assertIn("fp32_peak_TFLOPS", str(raised.exception))
+
+    def test_a_step_error_stops_unless_allowed(self):
+        failed = run("BM_fast/4096/manual_time", 0.0, label="4.4 final kernel",
+                     error_occurred=True, error_message="wrong result: C[3] = 1, expected 0")
+        self.write(STEP_RUNS + [failed])
+        with self.assertRaises(figures.FiguresError):
+            rewrite(STEP_PAGE, self.results)
+        new = rewrite(STEP_PAGE, self.results, allow_errors=True)
+        self.assertIn("| 4.4 final kernel | `BM_fast` | 4096 | error: wrong result: C[3] = 1, "
+                      "expected 0 |", new)
+
+    def test_the_baseline_is_required(self):
+        with self.assertRaises(figures.FiguresError) as raised:
+            rewrite(STEP_PAGE.replace(" baseline=BM_cublas_sgemm", ""), self.results)
+        self.assertIn("baseline=", str(raised.exception))

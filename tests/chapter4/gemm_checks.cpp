@@ -1,0 +1,378 @@
+// Chapter 4's shared grader code: cases, FP64 references, tolerances, timing, cuBLAS yardsticks.
+#include "gemm_checks.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "course/course.hpp"
+#include "grading.hpp"
+#include "launch_checks.hpp"
+
+namespace chapter4_grading {
+namespace {
+
+// ---- tolerances ---------------------------------------------------------------------------------
+//
+// u = 2^-24, the unit roundoff of float. For one element, write S = sum_p |a_ip b_pj| (the scale
+// of the dot product: its terms' magnitudes) and T = sqrt(sum_p (a_ip b_pj)^2).
+//
+// FP32. Any order of the k additions (a chain, a tree, chunks of a split k, with or without
+// FMA) computes the dot product with an error of at most k u S (Higham, Accuracy and Stability of
+// Numerical Algorithms, 2nd ed., eq. 3.5: gamma_k S): that bound is rigorous but reached only if
+// every rounding goes the same way. The roundings of products of random-sign data behave like a
+// random walk instead, and the observed error is a few u S whatever k is (the partial sums stay
+// small). The graders allow
+//     (2 sqrt(k) + 8) u (|alpha| S + |beta c|)
+// which grows with k as a chain of additions of same-sign data would (its error grows like
+// sqrt(k) u S when its roundings are independent), covers alpha * sum + beta * c (3 more
+// roundings: 8 u at k = 1), and is still far below what a wrong kernel produces: a product
+// missing one term of size about 1/4 (inputs uniform in [-1, 1)) misses by far more than
+// (2 sqrt(k) + 8) u k / 4 for every k up to 2^16 (0.008 at k = 4096).
+//
+// TF32. The inputs are rounded to 10 mantissa bits: a product a b becomes a b (1 + d), |d| <=
+// 2^-9 when both are truncated (2^-10 when rounded to nearest), on top of the FP32 accumulation.
+// Worst case that is 2^-9 S, too loose to catch a missing term at large k. Truncation's errors
+// are biased (towards zero, about 2^-10 |AB| in all) and their random part has a standard
+// deviation near 0.4 * 2^-10 T; over a million elements the largest is about 5 of those. The
+// graders allow
+//     |alpha| (2^-9 |AB| + 2^-8 T + (2 sqrt(k) + 8) u S) + (2 sqrt(k) + 8) u |beta c|
+// twice the bias plus about 10 standard deviations, plus the FP32 allowance. At k = 1024 that is
+// about 0.06 for inputs in [-1, 1), against 0.25 for a missing term.
+constexpr double kU = 1.0 / 16777216.0;  // 2^-24
+
+double fp32_allowance(int k) {
+  return (2.0 * std::sqrt(static_cast<double>(k)) + 8.0) * kU;
+}
+
+// The FP64 reference of one case: A B, |A| |B| and A.^2 B.^2, each m x n.
+struct Products {
+  std::vector<double> ab;
+  std::vector<double> s;   // sum_p |a_ip b_pj|
+  std::vector<double> t2;  // sum_p (a_ip b_pj)^2
+};
+
+Products cpu_products(const Case& c, const std::vector<float>& a, const std::vector<float>& b) {
+  const std::size_t mn = static_cast<std::size_t>(c.m) * c.n;
+  Products p{std::vector<double>(mn), std::vector<double>(mn), std::vector<double>(mn)};
+  for (int i = 0; i < c.m; ++i) {
+    double* ab = &p.ab[static_cast<std::size_t>(i) * c.n];
+    double* s = &p.s[static_cast<std::size_t>(i) * c.n];
+    double* t2 = &p.t2[static_cast<std::size_t>(i) * c.n];
+    for (int q = 0; q < c.k; ++q) {
+      const double x = a[static_cast<std::size_t>(i) * c.k + q];
+      const float* row = &b[static_cast<std::size_t>(q) * c.n];
+      for (int j = 0; j < c.n; ++j) {
+        const double term = x * row[j];
+        ab[j] += term;
+        s[j] += std::fabs(term);
+        t2[j] += term * term;
+      }
+    }
+  }
+  return p;
+}
+
+// Row-major C = A B in FP64 with cuBLAS's DGEMM (C^T = B^T A^T in column-major terms).
+std::vector<double> dgemm(const Case& c, const std::vector<double>& a,
+                          const std::vector<double>& b) {
+  const course::DeviceArray<double> device_a(a);
+  const course::DeviceArray<double> device_b(b);
+  course::DeviceArray<double> device_c(static_cast<std::size_t>(c.m) * c.n);
+  const double one = 1.0;
+  const double zero = 0.0;
+  COURSE_CUBLAS_CHECK(cublasDgemm(grader_cublas().get(), CUBLAS_OP_N, CUBLAS_OP_N, c.n, c.m, c.k,
+                                  &one, device_b.data(), c.n, device_a.data(), c.k, &zero,
+                                  device_c.data(), c.n));
+  return device_c.to_host();
+}
+
+Products gpu_products(const Case& c, const std::vector<float>& a, const std::vector<float>& b) {
+  const auto convert = [](const std::vector<float>& x, int power) {
+    std::vector<double> out(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double v = x[i];
+      out[i] = power == 0 ? v : (power == 1 ? std::fabs(v) : v * v);
+    }
+    return out;
+  };
+  Products p{dgemm(c, convert(a, 0), convert(b, 0)), dgemm(c, convert(a, 1), convert(b, 1)),
+             dgemm(c, convert(a, 2), convert(b, 2))};
+  // The grader's own check of its reference: a few elements recomputed on the CPU. A failure here
+  // is the grader's bug, not the student's.
+  for (int e = 0; e < 16; ++e) {
+    const int i = static_cast<int>((static_cast<long long>(e) * 7919) % c.m);
+    const int j = static_cast<int>((static_cast<long long>(e) * 104729) % c.n);
+    double sum = 0;
+    for (int q = 0; q < c.k; ++q)
+      sum += static_cast<double>(a[static_cast<std::size_t>(i) * c.k + q]) *
+             b[static_cast<std::size_t>(q) * c.n + j];
+    const double gpu = p.ab[static_cast<std::size_t>(i) * c.n + j];
+    if (!(std::fabs(gpu - sum) <= 1e-9 * (1.0 + std::fabs(sum)))) {
+      throw std::logic_error(
+          "the grader's FP64 reference (cublasDgemm) disagrees with the CPU at (" +
+          std::to_string(i) + ", " + std::to_string(j) + ") for " + describe(c) +
+          ": a bug in the grader, not in your code");
+    }
+  }
+  return p;
+}
+
+constexpr double kGpuReferenceAbove = 134217728.0;  // 2^27 multiply-adds: DGEMM beyond
+
+bool is_large(const Case& c) {
+  return static_cast<double>(c.m) * c.n * c.k > kGpuReferenceAbove;
+}
+
+std::size_t guard_for(const Case& c) {
+  // Enough to see a store without its column check (it lands up to a tile's width into the next
+  // rows, or past the end) and a wrong tile index at the edge.
+  const std::size_t guard = 2 * static_cast<std::size_t>(c.n) + 1024;
+  return (guard + 63) / 64 * 64;
+}
+
+float poison() {
+  float value;
+  const std::uint32_t bits = 0xFFFFFFFFu;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+// Device copy of `host` at `offset` floats into an allocation followed by `guard` poisoned floats.
+struct Placed {
+  course::DeviceArray<float> storage;
+  float* data = nullptr;
+};
+
+Placed place(const std::vector<float>& host, std::size_t before, std::size_t after) {
+  Placed placed{course::DeviceArray<float>(before + host.size() + after), nullptr};
+  placed.storage.fill_bytes(0xFF);
+  placed.data = placed.storage.data() + before;
+  if (!host.empty()) {
+    COURSE_CUDA_CHECK(
+        cudaMemcpy(placed.data, host.data(), host.size() * sizeof(float), cudaMemcpyHostToDevice));
+  }
+  return placed;
+}
+
+std::string number(double value) {
+  std::ostringstream text;
+  text.precision(9);
+  text << value;
+  return text.str();
+}
+
+}  // namespace
+
+std::string describe(const Case& c) {
+  std::ostringstream text;
+  text << "m = " << c.m << ", n = " << c.n << ", k = " << c.k << ", alpha = " << c.alpha
+       << ", beta = " << c.beta;
+  if (c.offset != 0)
+    text << ", pointers offset by " << c.offset << " float" << (c.offset == 1 ? "" : "s");
+  return text.str();
+}
+
+std::vector<Case> correctness_cases() {
+  return {
+      {0, 0, 0, 1.5f, -0.75f},
+      {0, 5, 3, 1.5f, -0.75f},
+      {5, 0, 3, 1.5f, -0.75f},
+      {33, 33, 33, 1.5f, -0.75f},  // square: A and B swapped computes B A and fails here
+      {1, 1, 1, 1.5f, -0.5f},
+      {17, 33, 65, 1.5f, -0.75f},
+      {1, 1000, 7, 0.5f, 2.0f},
+      {1000, 1, 7, 0.5f, 2.0f},
+      {1, 1, 4097, -1.25f, 0.5f},
+      {64, 64, 1, -1.25f, 0.5f},     // k = 1
+      {31, 33, 0, 2.0f, 0.25f},      // k = 0: C = beta C
+      {128, 128, 128, 0.75f, 0.0f},  // beta = 0: C starts as NaN and must not be read
+      {127, 129, 255, -1.25f, 0.5f},
+      {257, 255, 33, 1.5f, -0.75f, 1},  // no pointer 16-byte aligned
+      {256, 256, 64, 1.5f, -0.75f, 1},  // aligned sizes, misaligned pointers
+      {1000, 1001, 999, 1.5f, -0.75f},
+      {1024, 1024, 1024, 1.0f, 0.5f},
+      {2049, 2047, 1001, 0.75f, 1.25f},
+      {2048, 2048, 2048, 1.5f, -0.75f, 0, 2},  // twice: a race shows only now and then
+  };
+}
+
+Outcome run_case(const Gemm& gemm, const Case& c, Precision precision, std::uint64_t seed) {
+  const std::size_t mk = static_cast<std::size_t>(c.m) * c.k;
+  const std::size_t kn = static_cast<std::size_t>(c.k) * c.n;
+  const std::size_t mn = static_cast<std::size_t>(c.m) * c.n;
+  const std::uint64_t case_seed = seed ^ (static_cast<std::uint64_t>(c.m) * 1000003u +
+                                          static_cast<std::uint64_t>(c.n) * 1009u + c.k);
+  const std::vector<float> a = course::random_floats(mk, case_seed);
+  const std::vector<float> b = course::random_floats(kn, case_seed + 1);
+  std::vector<float> c0 = course::random_floats(mn, case_seed + 2);
+  if (c.beta == 0.0f)
+    std::fill(c0.begin(), c0.end(), poison());  // never read: NaN in C must not matter
+
+  const Products products = is_large(c) ? gpu_products(c, a, b) : cpu_products(c, a, b);
+
+  const std::size_t guard = guard_for(c);
+  const std::size_t offset = static_cast<std::size_t>(c.offset);
+  const Placed device_a = place(a, offset, 64);
+  const Placed device_b = place(b, offset, 64);
+  const Placed device_c = place(c0, offset + guard, guard);
+  gemm(c.m, c.n, c.k, c.alpha, device_a.data, device_b.data, c.beta, device_c.data);
+  COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+  const std::vector<float> all = device_c.storage.to_host();
+
+  Outcome outcome;
+  outcome.count = mn;
+  const double fp32 = fp32_allowance(c.k);
+  std::ostringstream first;
+  for (std::size_t e = 0; e < mn; ++e) {
+    const double expected = c.alpha * products.ab[e] + (c.beta == 0.0f ? 0.0 : c.beta * c0[e]);
+    const double beta_part = c.beta == 0.0f ? 0.0 : std::fabs(c.beta * c0[e]);
+    double tolerance = fp32 * (std::fabs(c.alpha) * products.s[e] + beta_part);
+    const double t = std::sqrt(products.t2[e]);
+    if (precision == Precision::tf32) {
+      tolerance +=
+          std::fabs(c.alpha) * (std::ldexp(std::fabs(products.ab[e]), -9) + std::ldexp(t, -8));
+    }
+    const float got = all[offset + guard + e];
+    const double error = std::fabs(static_cast<double>(got) - expected);
+    const bool finite = std::isfinite(got);
+    if (finite) {
+      if (tolerance > 0)
+        outcome.max_error_over_tolerance =
+            std::max(outcome.max_error_over_tolerance, error / tolerance);
+      if (t > 0)
+        outcome.max_error_over_t =
+            std::max(outcome.max_error_over_t, error / (std::fabs(c.alpha) * t));
+    }
+    if (finite && error <= tolerance)
+      continue;
+    if (course::is_poison(got))
+      ++outcome.untouched;
+    if (outcome.mismatches < 3) {
+      first << (outcome.mismatches == 0 ? "" : ", ") << "C[" << e / c.n << "][" << e % c.n
+            << "] = " << number(got) << ", expected " << number(expected) << " (tolerance "
+            << number(tolerance) << ")";
+    }
+    ++outcome.mismatches;
+  }
+  for (std::size_t e = 0; e < offset + guard; ++e)
+    outcome.guard_writes += course::is_poison(all[e]) ? 0 : 1;
+  for (std::size_t e = offset + guard + mn; e < all.size(); ++e)
+    outcome.guard_writes += course::is_poison(all[e]) ? 0 : 1;
+  outcome.first = first.str();
+  return outcome;
+}
+
+void check_case(const std::string& what, const Gemm& gemm, const Case& c, Precision precision) {
+  const std::uint64_t seed = course::grading::seed();
+  for (int run = 0; run < c.runs; ++run) {
+    INFO(what << ", " << describe(c) << ", seed = " << seed << " (replay: COURSE_SEED=" << seed
+              << ")");
+    const Outcome outcome = run_case(gemm, c, precision, seed);
+    const std::string where =
+        what + ", " + describe(c) +
+        (c.runs > 1 ? " (run " + std::to_string(run + 1) + " of " + std::to_string(c.runs) + ")"
+                    : "");
+    course::grading::require_that(
+        outcome.mismatches == 0,
+        where + ": " + std::to_string(outcome.mismatches) + " of " + std::to_string(outcome.count) +
+            " elements differ (" + std::to_string(outcome.untouched) +
+            " never written); first: " + outcome.first + ". Tolerance: " +
+            (precision == Precision::fp32 ? "FP32, (2 sqrt(k) + 8) 2^-24 sum_p |a_ip b_pj|"
+                                          : "TF32 (see gemm_checks.cpp)") +
+            ". Wrong values only on large sizes often mean a thread read a tile before the whole "
+            "block had written it, or overwrote it while others still read it");
+    course::grading::require_that(
+        outcome.guard_writes == 0,
+        where + " wrote outside C: " + std::to_string(outcome.guard_writes) +
+            " floats before or after C changed (is every store guarded by row < m and col < n?)");
+  }
+}
+
+void check_all_cases(const std::string& what, const Gemm& gemm, Precision precision) {
+  for (const Case& c : correctness_cases()) {
+    if (course::grading::under_sanitizer() && is_large(c)) {
+      course::grading::note_not_run(what + ": the " + std::to_string(c.m) + " x " +
+                                    std::to_string(c.n) + " x " + std::to_string(c.k) +
+                                    " case is not run under a sanitizer (too slow there)");
+      continue;
+    }
+    check_case(what, gemm, c, precision);
+  }
+}
+
+void check_rejects_bad_arguments(const std::string& what, const Gemm& gemm) {
+  course::DeviceArray<float> a(64);
+  course::DeviceArray<float> b(64);
+  course::DeviceArray<float> c(64);
+  struct Bad {
+    const char* call;
+    int m, n, k;
+    const float* a;
+    const float* b;
+    float* c;
+  };
+  const Bad bad[] = {
+      {"(m = -1, n = 8, k = 8)", -1, 8, 8, a.data(), b.data(), c.data()},
+      {"(m = 8, n = -1, k = 8)", 8, -1, 8, a.data(), b.data(), c.data()},
+      {"(m = 8, n = 8, k = -1)", 8, 8, -1, a.data(), b.data(), c.data()},
+      {"(a = nullptr, k = 8)", 8, 8, 8, nullptr, b.data(), c.data()},
+      {"(b = nullptr, k = 8)", 8, 8, 8, a.data(), nullptr, c.data()},
+      {"(c = nullptr)", 8, 8, 8, a.data(), b.data(), nullptr},
+  };
+  for (const Bad& call : bad) {
+    INFO(what << call.call << " must throw std::invalid_argument");
+    REQUIRE_THROWS_AS(gemm(call.m, call.n, call.k, 1.0f, call.a, call.b, 0.0f, call.c),
+                      std::invalid_argument);
+  }
+  {
+    INFO(what << "(m = 0, n = 8, k = 8, all pointers null): C is empty, nothing to do, no "
+                 "exception");
+    REQUIRE_NOTHROW(gemm(0, 8, 8, 1.0f, nullptr, nullptr, 0.0f, nullptr));
+  }
+  COURSE_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+course::CublasHandle& grader_cublas() {
+  static course::CublasHandle handle;
+  return handle;
+}
+
+void cublas_row_major(cublasMath_t mode, int m, int n, int k, float alpha, const float* a,
+                      const float* b, float beta, float* c) {
+  cublasHandle_t handle = grader_cublas().get();
+  COURSE_CUBLAS_CHECK(cublasSetMathMode(handle, mode));
+  // Row-major C = A B is column-major C^T = B^T A^T (the lesson's section on cuBLAS).
+  COURSE_CUBLAS_CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &alpha, b,
+                                  std::max(1, n), a, std::max(1, k), &beta, c, std::max(1, n)));
+}
+
+SpeedOperands::SpeedOperands(int n)
+    : n_(n),
+      a_(course::random_floats(static_cast<std::size_t>(n) * n, 11)),
+      b_(course::random_floats(static_cast<std::size_t>(n) * n, 12)),
+      c_(static_cast<std::size_t>(n) * n) {}
+
+double SpeedOperands::time_ms(const Gemm& gemm, const course::TimingOptions& options) const {
+  return course::time_gpu([&] { gemm(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); },
+                          options)
+      .median_ms;
+}
+
+double SpeedOperands::tflops(double ms) const {
+  const double n = n_;
+  return 2.0 * n * n * n / (ms * 1e-3) / 1e12;
+}
+
+std::string describe_speed(double tflops, double ms) {
+  std::ostringstream text;
+  text.precision(3);
+  text << tflops << " TFLOP/s (" << ms << " ms)";
+  return text.str();
+}
+
+}  // namespace chapter4_grading

@@ -1,0 +1,109 @@
+// What chapter 4's graders share: the correctness cases, the references and tolerances they are
+// checked against, the speed measurements, and the grader's own cuBLAS calls (the yardstick).
+//
+// The reference is FP64: on the CPU for small products, with cuBLAS's DGEMM on the GPU for large
+// ones (three of them: A B, |A| |B| and A.^2 B.^2, each exact to far below what float can show).
+// Why the tolerances are what they are is written next to them in gemm_checks.cpp.
+#pragma once
+
+#include <cublas_v2.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "course/cublas.hpp"
+#include "course/memory.hpp"
+#include "course/timer.hpp"
+
+namespace chapter4_grading {
+
+/// A chapter-4 product as the graders call it: C = alpha A B + beta C, row-major, device
+/// pointers, queued on the default stream (or the handle's), returning without waiting.
+using Gemm = std::function<void(int m, int n, int k, float alpha, const float* a, const float* b,
+                                float beta, float* c)>;
+
+/// One correctness case. `offset` shifts a, b and c by that many floats from a 256-byte aligned
+/// allocation (1: no pointer is 16-byte aligned, so float4 code must not be used on them).
+struct Case {
+  int m = 0;
+  int n = 0;
+  int k = 0;
+  float alpha = 1.0f;
+  float beta = 0.0f;
+  int offset = 0;
+  int runs = 1;  ///< how often it is run (a race shows only now and then)
+};
+
+/// "m = 17, n = 33, k = 65, alpha = 1.5, beta = -0.75" (and ", pointers offset by 1 float").
+std::string describe(const Case& c);
+
+/// The precision a result is checked at.
+enum class Precision {
+  fp32,  ///< FP32 inputs and arithmetic: the FP32 tolerance
+  tf32,  ///< inputs rounded to TF32 (10 mantissa bits), FP32 accumulation: the TF32 tolerance
+};
+
+/// The cases every product of the chapter must get right, in this order: nothing to do, a square
+/// one first (A and B swapped shows there, before any case where it would read out of bounds),
+/// 1 x 1 x 1, sizes that are no multiple of any tile, 1 x n, m x 1, k = 1, k = 0, beta = 0 with
+/// C full of NaN, misaligned pointers, 1000 x 1001 x 999, and large ones (2048^3 twice, 2049 x
+/// 2047 x 1001, 1024^3) where a missing __syncthreads shows.
+std::vector<Case> correctness_cases();
+
+/// What one run of a product gave, against the FP64 reference.
+struct Outcome {
+  std::size_t count = 0;         ///< elements of C
+  std::size_t mismatches = 0;    ///< outside the tolerance, NaN or Inf
+  std::size_t untouched = 0;     ///< of those, still the poison (all bits set: never written)
+  std::size_t guard_writes = 0;  ///< floats changed before or after C
+  double max_error_over_tolerance = 0;  ///< max |c - ref| / tolerance (finite elements)
+  double max_error_over_t = 0;  ///< max |c - ref| / sqrt(sum_p (a_ip b_pj)^2): precision's scale
+  std::string first;            ///< up to 3 mismatches, "C[i][j] = x, expected y (tolerance t)"
+};
+
+/// Runs `gemm` once on case `c` (inputs from `seed`, C and its guards poisoned first) and compares
+/// the result with the FP64 reference. `runs` is not used here.
+Outcome run_case(const Gemm& gemm, const Case& c, Precision precision, std::uint64_t seed);
+
+/// Runs `gemm` on case `c` (c.runs times) and requires every element within the tolerance and
+/// no write outside C. `what` starts every message ("4.2 sgemm_shared").
+void check_case(const std::string& what, const Gemm& gemm, const Case& c, Precision precision);
+
+/// check_case on every correctness case; the large ones are noted as not run under a sanitizer.
+void check_all_cases(const std::string& what, const Gemm& gemm, Precision precision);
+
+/// Requires that `gemm` throws std::invalid_argument for negative sizes and for null pointers a
+/// non-empty product needs, and does nothing for an empty C (null pointers allowed).
+void check_rejects_bad_arguments(const std::string& what, const Gemm& gemm);
+
+/// The grader's own cuBLAS handle (created once, default stream).
+course::CublasHandle& grader_cublas();
+
+/// The grader's own row-major SGEMM through cuBLAS in math mode `mode` (CUBLAS_DEFAULT_MATH: FP32;
+/// CUBLAS_TF32_TENSOR_OP_MATH: TF32 tensor cores): the yardstick the speed graders compare with.
+void cublas_row_major(cublasMath_t mode, int m, int n, int k, float alpha, const float* a,
+                      const float* b, float beta, float* c);
+
+/// Square n x n operands on the GPU, filled once, for timing products against each other.
+class SpeedOperands {
+ public:
+  explicit SpeedOperands(int n);
+  /// The median time of C = A B (alpha 1, beta 0) in ms, CUDA events after warm-up.
+  double time_ms(const Gemm& gemm, const course::TimingOptions& options = {}) const;
+  /// 2 n^3 / time, in TFLOP/s.
+  double tflops(double ms) const;
+  int n() const { return n_; }
+
+ private:
+  int n_;
+  course::DeviceArray<float> a_;
+  course::DeviceArray<float> b_;
+  mutable course::DeviceArray<float> c_;
+};
+
+/// "12.3 TFLOP/s (11.2 ms)".
+std::string describe_speed(double tflops, double ms);
+
+}  // namespace chapter4_grading

@@ -1,0 +1,152 @@
+// Grader for 4.5: sgemm_cublas (FP32) and sgemm_cublas_tf32 (TF32 tensor cores) compute the
+// row-major product on every case, at their precisions; TF32 is measurably less accurate than
+// FP32 against an FP64 reference, and sgemm_cublas stays FP32 on a handle that was last used for
+// TF32; both reject bad arguments; and they run as fast as the grader's own cuBLAS calls (and
+// TF32 several times faster than FP32), all measured in the same run.
+#include <sstream>
+#include <string>
+
+#include "chapter4.hpp"
+#include "course/course.hpp"
+#include "course/cublas.hpp"
+#include "gemm_checks.hpp"
+#include "grading.hpp"
+#include "launch_checks.hpp"
+
+using chapter4_grading::Precision;
+
+namespace {
+
+// The handle the student's functions get: its own, not the grader's.
+course::CublasHandle& student_handle() {
+  static course::CublasHandle handle;
+  return handle;
+}
+
+void fp32(int m, int n, int k, float alpha, const float* a, const float* b, float beta, float* c) {
+  chapter4::sgemm_cublas(student_handle().get(), m, n, k, alpha, a, b, beta, c);
+}
+void tf32(int m, int n, int k, float alpha, const float* a, const float* b, float beta, float* c) {
+  chapter4::sgemm_cublas_tf32(student_handle().get(), m, n, k, alpha, a, b, beta, c);
+}
+void grader_fp32(int m, int n, int k, float alpha, const float* a, const float* b, float beta,
+                 float* c) {
+  chapter4_grading::cublas_row_major(CUBLAS_DEFAULT_MATH, m, n, k, alpha, a, b, beta, c);
+}
+
+bool has_tf32_tensor_cores() {
+  return course::device_info().compute_major >= 8;
+}
+
+std::string text(double value) {
+  std::ostringstream out;
+  out.precision(3);
+  out << value;
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("4.5 sgemm_cublas is right on every case (FP32)", "[4.5][correctness]") {
+  COURSE_REQUIRE_GPU();
+  chapter4_grading::check_all_cases("4.5 sgemm_cublas", fp32, Precision::fp32);
+}
+
+TEST_CASE("4.5 sgemm_cublas_tf32 is right on every case (TF32)", "[4.5][correctness]") {
+  COURSE_REQUIRE_GPU();
+  chapter4_grading::check_all_cases("4.5 sgemm_cublas_tf32", tf32, Precision::tf32);
+}
+
+TEST_CASE("4.5 TF32 costs accuracy, and sgemm_cublas does not pay it", "[4.5][correctness]") {
+  COURSE_REQUIRE_GPU();
+  const chapter4_grading::Case c{1024, 1024, 1024, 1.0f, 0.0f};
+  const std::uint64_t seed = course::grading::seed();
+  // TF32 first, then FP32 on the same handle: the handle keeps the math mode it was last given.
+  const chapter4_grading::Outcome with_tf32 =
+      chapter4_grading::run_case(tf32, c, Precision::tf32, seed);
+  const chapter4_grading::Outcome with_fp32 =
+      chapter4_grading::run_case(fp32, c, Precision::fp32, seed);
+  // Errors in units of 2^-11 T, T = sqrt(sum_p (a_ip b_pj)^2): the size of TF32's rounding.
+  const double unit = 1.0 / 2048.0;
+  course::grading::note(
+      "FIGURE: 4.5 largest error at 1024^3 against FP64, in units of 2^-11 "
+      "sqrt(sum_p (a_ip b_pj)^2): FP32 " +
+      text(with_fp32.max_error_over_t / unit) + ", TF32 " +
+      text(with_tf32.max_error_over_t / unit));
+  course::grading::require_that(
+      with_fp32.mismatches == 0,
+      "4.5 sgemm_cublas, called after sgemm_cublas_tf32 on the same handle, is not FP32-accurate "
+      "at 1024^3: " +
+          std::to_string(with_fp32.mismatches) + " of " + std::to_string(with_fp32.count) +
+          " elements outside the FP32 tolerance (the largest error " +
+          text(with_fp32.max_error_over_tolerance) +
+          " times it): TF32 tensor cores were left on. Set the math mode sgemm_cublas needs "
+          "(CUBLAS_DEFAULT_MATH) every time: a handle keeps the last one it was given");
+  if (!has_tf32_tensor_cores()) {
+    course::grading::note_not_run("4.5: " + course::device_info().name +
+                                  " has no TF32 tensor cores: TF32's error not compared");
+    return;
+  }
+  // Measured errors should differ by two to three orders of magnitude (TF32 keeps 10 mantissa
+  // bits, FP32 23); 8x only proves that the tensor cores were used.
+  course::grading::require_that(with_tf32.max_error_over_t >= 8.0 * with_fp32.max_error_over_t,
+                                "4.5 sgemm_cublas_tf32 is as accurate as FP32 (largest error " +
+                                    text(with_tf32.max_error_over_t / unit) + " against FP32's " +
+                                    text(with_fp32.max_error_over_t / unit) +
+                                    ", in units of 2^-11 T): it did not use TF32 tensor cores. Set "
+                                    "CUBLAS_TF32_TENSOR_OP_MATH on the handle before cublasSgemm");
+}
+
+TEST_CASE("4.5 the cuBLAS products reject bad arguments", "[4.5][correctness]") {
+  COURSE_REQUIRE_GPU();
+  chapter4_grading::check_rejects_bad_arguments("4.5 sgemm_cublas", fp32);
+  chapter4_grading::check_rejects_bad_arguments("4.5 sgemm_cublas_tf32", tf32);
+  course::DeviceArray<float> a(64);
+  {
+    INFO("4.5 sgemm_cublas(nullptr handle, ...) must throw std::invalid_argument");
+    REQUIRE_THROWS_AS(chapter4::sgemm_cublas(nullptr, 8, 8, 8, 1, a.data(), a.data(), 0, a.data()),
+                      std::invalid_argument);
+  }
+  {
+    INFO("4.5 sgemm_cublas_tf32(nullptr handle, ...) must throw std::invalid_argument");
+    REQUIRE_THROWS_AS(
+        chapter4::sgemm_cublas_tf32(nullptr, 8, 8, 8, 1, a.data(), a.data(), 0, a.data()),
+        std::invalid_argument);
+  }
+}
+
+TEST_CASE("4.5 sgemm_cublas runs at cuBLAS's speed, and TF32 faster", "[4.5][speed]") {
+  COURSE_REQUIRE_GPU();
+  chapter4_grading::check_case("4.5 sgemm_cublas", fp32, {64, 64, 64, 1.0f, 0.0f}, Precision::fp32);
+  if (course::grading::under_sanitizer()) {
+    course::grading::note_not_run("4.5 speed: not measured under a sanitizer");
+    return;
+  }
+  const chapter4_grading::SpeedOperands operands(4096);
+  const double grader_ms = operands.time_ms(grader_fp32);
+  const double fp32_ms = operands.time_ms(fp32);
+  const double tf32_ms = operands.time_ms(tf32);
+  const auto speed = [&](double ms) {
+    return chapter4_grading::describe_speed(operands.tflops(ms), ms);
+  };
+  // The same cublasSgemm: only overhead (a handle created per call, a synchronisation, a copy)
+  // can make it slower.
+  course::grading::require_at_least(
+      "4.5 sgemm_cublas as % of the grader's own cublasSgemm at 4096^3 (" + speed(fp32_ms) +
+          " vs " + speed(grader_ms) + ")",
+      100.0 * grader_ms / fp32_ms, 90.0, "%",
+      "one cublasSgemm on the handle you are given: no cublasCreate, no copy, no "
+      "synchronisation in the function");
+  if (!has_tf32_tensor_cores()) {
+    course::grading::note_not_run("4.5: " + course::device_info().name +
+                                  " has no TF32 tensor cores: TF32's speed not compared");
+    return;
+  }
+  // Calibrate on the GPU: on an H100 cuBLAS ran at 51 TFLOP/s in FP32 and 393 with TF32 (7.7x).
+  course::grading::require_at_least(
+      "4.5 speed-up of sgemm_cublas_tf32 over sgemm_cublas at 4096^3 (" + speed(tf32_ms) + " vs " +
+          speed(fp32_ms) + ")",
+      fp32_ms / tf32_ms, 3.0, "x",
+      "cublasSetMathMode(handle, CUBLAS_TF32_TENSOR_OP_MATH) before cublasSgemm lets cuBLAS use "
+      "the tensor cores");
+}
