@@ -388,10 +388,9 @@ def command_profile(arguments: argparse.Namespace) -> int:
         reason = "%s. %s" % (information.get("summary", "course-gpu-info did not run"),
                              information.get("detail", ""))
         raise course.CourseError(
-            "cannot profile here: no usable GPU: %s Nsight Compute measures kernels as they "
-            "run on a GPU; docs/getting-a-gpu.md says where to find one.%s" % (
-                reason.strip(), "" if ncu else " (ncu is not installed here either: " + NO_NCU +
-                ")"))
+            "cannot profile here: no usable GPU (%s). Nsight Compute measures kernels while they "
+            "run on a GPU.%s" % (
+                reason.strip(), "" if ncu else " ncu is not installed here either: " + NO_NCU))
     if ncu is None:
         raise course.CourseError(NO_NCU)
     grader = os.path.join(build, "graders", "grade-" + exercise.id)

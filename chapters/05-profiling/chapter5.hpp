@@ -22,8 +22,8 @@ namespace chapter5 {
 enum class Stage : int {
   decode,    ///< host: raw 12-bit ADC samples to volts, into pinned memory
   upload,    ///< GPU: the volts to the device (cudaMemcpyAsync on the pipeline's stream)
-  filter,    ///< GPU: a 256-tap low-pass FIR filter (kernel)
-  envelope,  ///< GPU: the moving RMS of the filtered signal over 256 samples (kernel)
+  filter,    ///< GPU: a 512-tap low-pass FIR filter (kernel)
+  envelope,  ///< GPU: the moving RMS of the filtered signal over 512 samples (kernel)
   detect,    ///< GPU: counts the envelope's local maxima above a threshold (kernel)
   download,  ///< GPU: the envelope and the count back to pinned host memory
   summarize  ///< host: statistics of the envelope (waits for the stream first)

@@ -239,5 +239,7 @@ std::string check_ranges(const std::vector<RangeCall>& calls,
 
 // The static injection: NVTX calls this pointer's function when no injection library is named by
 // $NVTX_INJECTION64_PATH. C linkage and a strong definition: the headers' copies are weak.
-extern "C" NvtxInitializeInjectionNvtxFunc_t InitializeInjectionNvtx2_fnptr =
+extern "C" {
+NvtxInitializeInjectionNvtxFunc_t InitializeInjectionNvtx2_fnptr =
     course::grading::nvtx::initialize;
+}
