@@ -58,6 +58,7 @@ struct SignalSummary {
   std::uint32_t crossings = 0;  ///< upward crossings of the threshold by the envelope (host)
   double mean_envelope = 0;     ///< the envelope's mean (host, summed in double)
   float max_envelope = 0;       ///< the envelope's largest value (host)
+  /// Every field equal, bit for bit.
   bool operator==(const SignalSummary& other) const {
     return peaks == other.peaks && crossings == other.crossings &&
            mean_envelope == other.mean_envelope && max_envelope == other.max_envelope;
