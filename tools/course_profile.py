@@ -135,8 +135,9 @@ def choose_kind(exercise: "course.Exercise", requested: Optional[str]) -> str:
 
 
 def ncu_command(ncu: str, grader: str, exercise_id: str, kind: str, launch_count: int,
-                kernel_regex: Optional[str] = None) -> List[str]:
-    command = [ncu, "--clock-control", "none", "--metrics", ",".join(METRICS), "--csv",
+                kernel_regex: Optional[str] = None,
+                metrics: Sequence[str] = METRICS) -> List[str]:
+    command = [ncu, "--clock-control", "none", "--metrics", ",".join(metrics), "--csv",
                "--page", "raw", "--print-units", "base", "--launch-count", str(launch_count)]
     if kernel_regex:
         command += ["--kernel-name", "regex:" + kernel_regex]
@@ -353,6 +354,13 @@ def diagnose(output: str) -> Optional[str]:
     return None
 
 
+def rejected_metrics(output: str) -> List[str]:
+    """The course's metrics that ncu's error lines name: an ncu or a GPU without them refuses the
+    whole run, so the command retries once without them."""
+    errors = "\n".join(line for line in output.splitlines() if line.startswith("==ERROR=="))
+    return [metric for metric in METRICS if metric in errors]
+
+
 # ---- the commands --------------------------------------------------------------------------------
 
 
@@ -405,6 +413,17 @@ def command_profile(arguments: argparse.Namespace) -> int:
                          stderr=subprocess.STDOUT, universal_newlines=True, errors="replace")
     log.write(run.stdout)
     launches = parse_ncu_csv(run.stdout)
+    rejected = rejected_metrics(run.stdout) if not launches else []
+    if rejected and len(rejected) < len(METRICS):
+        course.say("course: this ncu refused %s; profiling again without %s" % (
+            ", ".join(rejected), "it" if len(rejected) == 1 else "them"))
+        command = ncu_command(ncu, grader, exercise.id, kind, arguments.launch_count,
+                              arguments.kernel, [m for m in METRICS if m not in rejected])
+        log.write("\n$ %s\n" % " ".join(command))
+        run = subprocess.run(command, cwd=course.ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, universal_newlines=True, errors="replace")
+        log.write(run.stdout)
+        launches = parse_ncu_csv(run.stdout)
     problem = diagnose(run.stdout)
     if not launches:
         tail = course.tail_of("\n".join(line for line in run.stdout.splitlines()

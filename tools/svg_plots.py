@@ -163,10 +163,10 @@ def roofline_svg(peak_flops: float, bandwidth: float, points: Sequence[Dict],
     svg.text(x(ridge) + 4, y.start - 6, "ridge %s FLOP/B" % number(ridge), 11, "start", "#555")
     svg.text(x(x_high) - 4, y(peak_flops) - 8, "peak %sFLOP/s" % number(peak_flops), 12, "end")
     slope_at = max(start_intensity * 3, math.sqrt(start_intensity * ridge))
+    angle = math.degrees(math.atan2(y(start_intensity * bandwidth) - y(ridge * bandwidth),
+                                    x(ridge) - x(start_intensity)))
     svg.text(x(slope_at) + 6, y(slope_at * bandwidth) - 8,
-             roof_label or "bandwidth %sB/s" % number(bandwidth), 12, "start",
-             rotate=-math.degrees(math.atan2(
-                 y(start_intensity * bandwidth) - y(ridge * bandwidth), x(ridge) - x(start_intensity))))
+             roof_label or "bandwidth %sB/s" % number(bandwidth), 12, "start", rotate=-angle)
     for index, point in enumerate(placed):
         colour = COLOURS[index % len(COLOURS)]
         px, py = x(point["intensity"]), y(point["flops_per_second"])
@@ -251,7 +251,8 @@ def amdahl_svg(fractions: Sequence[float] = (0.5, 0.75, 0.9, 0.95), n_max: int =
                       % ", ".join("%g" % p for p in fractions))
 
 
-def gustafson_svg(serial_fractions: Sequence[float] = (0.05, 0.1, 0.3, 0.5), n_max: int = 64) -> str:
+def gustafson_svg(serial_fractions: Sequence[float] = (0.05, 0.1, 0.3, 0.5),
+                  n_max: int = 64) -> str:
     """Gustafson's scaled speed-up s + (1 - s) n against n (linear axes), with Amdahl's curve for
     the same serial share for comparison (dotted)."""
     svg = Svg()
@@ -287,7 +288,8 @@ def lesson_roofline() -> str:
     roofline, each drawn at the most its roofline allows (hollow: a bound, not a measurement)."""
     kernels = [
         ("vector add", 1 / 12), ("SAXPY", 2 / 12),
-        ("SGEMM naive (global loads; a sum too)", 1 / 4), ("SGEMM, tiles of 32 (global loads)", 32 / 4),
+        ("SGEMM naive (global loads; a sum too)", 1 / 4),
+        ("SGEMM, tiles of 32 (global loads)", 32 / 4),
         ("SGEMM 4096, DRAM at its least", 2 * 4096 / 12),
         ("Mandelbrot, 256 iterations a pixel", 8 * 256 / 2),
     ]

@@ -94,7 +94,8 @@ class SummaryTest(unittest.TestCase):
         self.assertEqual(tiled.bank_conflicts, 2 * 16777216)
         self.assertAlmostEqual(free.dram_pct, 91.62)  # the n/a launch is left out
         self.assertEqual([reason for reason, _ in naive.stalls], ["long_scoreboard", "lg_throttle"])
-        self.assertEqual([reason for reason, _ in tiled.stalls], ["mio_throttle", "long_scoreboard"])
+        self.assertEqual([reason for reason, _ in tiled.stalls],
+                         ["mio_throttle", "long_scoreboard"])
 
     def test_table(self):
         table = course_profile.format_table(self.summaries)
@@ -126,6 +127,14 @@ class DiagnoseTest(unittest.TestCase):
     def test_no_kernels(self):
         message = course_profile.diagnose("==WARNING== No kernels were profiled.\n")
         self.assertIn("no kernel", message)
+
+    def test_rejected_metrics_are_named(self):
+        metric = course_profile.STALLS[3]
+        output = "==PROF== Connected\n==ERROR== Failed to find metric %s\n" % metric
+        self.assertEqual(course_profile.rejected_metrics(output), [metric])
+        self.assertEqual(course_profile.rejected_metrics(read(SAMPLE)), [])
+        command = course_profile.ncu_command("ncu", "g", "1.2", "speed", 5, None, [metric])
+        self.assertEqual(command[command.index("--metrics") + 1], metric)
 
     def test_other_error_and_none(self):
         self.assertIn("something broke", course_profile.diagnose("==ERROR== something broke\n"))
