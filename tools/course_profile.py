@@ -450,7 +450,7 @@ def command_profile(arguments: argparse.Namespace) -> int:
 
 def command_roofline(arguments: argparse.Namespace) -> int:
     build = arguments.build or os.path.join(course.ROOT, "build", "student")
-    source = arguments.input or os.path.join(build, "course-notes", "roofline-5.3.json")
+    source = arguments.input or os.path.join(build, "course-notes", "ch5.3-gpu-roofline.json")
     if not os.path.exists(source):
         raise course.CourseError(
             "no roofline data at %s: the 5.3 grader writes it when it runs on a GPU "
@@ -465,7 +465,7 @@ def command_roofline(arguments: argparse.Namespace) -> int:
         text = svg_plots.roofline_from_grader(data)
     except svg_plots.PlotError as error:
         raise course.CourseError("%s: %s" % (source, error))
-    output = arguments.output or os.path.join(os.path.dirname(source), "roofline-5.3.svg")
+    output = arguments.output or os.path.join(build, "roofline-5.3.svg")
     with open(output, "w", encoding="utf-8") as handle:
         handle.write(text)
     course.say("course: roofline of %s written to %s" % (data.get("gpu", "this GPU"),
@@ -493,7 +493,7 @@ def register(subparsers, grade_parser) -> Dict[str, Callable[[argparse.Namespace
     roofline.add_argument("--build", metavar="DIR",
                           help="the build whose 5.3 data to draw (default build/student)")
     roofline.add_argument("--input", metavar="JSON", help="the data file (default: "
-                          "<build>/course-notes/roofline-5.3.json)")
+                          "<build>/course-notes/ch5.3-gpu-roofline.json)")
     roofline.add_argument("--output", metavar="SVG", help="where to write the plot (default: "
-                          "beside the data, roofline-5.3.svg)")
+                          "<build>/roofline-5.3.svg)")
     return {"profile": command_profile, "roofline": command_roofline}

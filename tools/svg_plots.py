@@ -194,7 +194,7 @@ def roofline_svg(peak_flops: float, bandwidth: float, points: Sequence[Dict],
 
 
 def roofline_from_grader(data: Dict) -> str:
-    """The roofline of the 5.3 grader's data (roofline-5.3.json): your two roofs and the course's
+    """The roofline of the 5.3 grader's data (ch5.3-gpu-roofline.json): your two roofs and the course's
     kernels as measured on your GPU."""
     try:
         points = [{"name": k["name"], "intensity": float(k["intensity"]),

@@ -69,7 +69,7 @@ copy_if_there build/solutions/course-test.log "$OUT/suite.log"
 rm -rf "$OUT/course-notes"
 copy_if_there build/solutions/course-notes "$OUT/course-notes"
 # The roofline of the reference solutions on this GPU: 5.3's grader wrote its data during the suite.
-if [ -e build/solutions/course-notes/roofline-5.3.json ]; then
+if [ -e build/solutions/course-notes/ch5.3-gpu-roofline.json ]; then
   ./course roofline --build build/solutions --output "docs/results/roofline-$PAGE_SUFFIX.svg"
 fi
 

@@ -3,8 +3,8 @@
 // measurements, then the course's kernels (the grader's copies of chapters 1 to 3's reference
 // kernels and two SGEMM steps, roofline_kernels.cu) measured on this GPU and placed on your
 // roofline: none may be above it, and those you call memory-bound must come close to it. The
-// points are written to roofline-5.3.json beside the scoreboard's notes: `./course roofline` draws
-// them (SVG).
+// points are written to ch5.3-gpu-roofline.json beside the scoreboard's notes: `./course roofline`
+// draws them (SVG).
 //
 // Tolerances. Your peak and bandwidth must reach 85% of the grader's own measurement of the same
 // thing in the same run (an FMA-only kernel, a device-to-device copy) and stay below the
@@ -88,17 +88,19 @@ chapter5::KernelCost student_cost(const roofline_probe::Measured& kernel) {
   return chapter5::sgemm_cost(kernel.size);
 }
 
-// Where the scoreboard's notes go ($COURSE_NOTE_FILE's directory), or the working directory.
+// Beside this test's note file ($COURSE_NOTE_FILE, e.g. course-notes/ch5.3-gpu.txt ->
+// course-notes/ch5.3-gpu-roofline.json: the self-test's known-wrong variants have notes of their
+// own, so they never overwrite it), or roofline-5.3.json in the working directory.
 std::string json_path() {
   const char* note = std::getenv("COURSE_NOTE_FILE");
-  std::string directory = ".";
-  if (note != nullptr && *note != '\0') {
-    const std::string path = note;
-    const std::size_t slash = path.find_last_of('/');
-    if (slash != std::string::npos)
-      directory = path.substr(0, slash);
-  }
-  return directory + "/roofline-5.3.json";
+  if (note == nullptr || *note == '\0')
+    return "roofline-5.3.json";
+  std::string path = note;
+  const std::size_t slash = path.find_last_of('/');
+  const std::size_t dot = path.find_last_of('.');
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash))
+    path.resize(dot);
+  return path + "-roofline.json";
 }
 
 std::string quoted(const std::string& text) {
