@@ -68,6 +68,10 @@ copy_if_there build/solutions/course-test.log "$OUT/suite.log"
 # The graders' notes of this run (FIGURE, FAIL, SKIP lines), before another run replaces them.
 rm -rf "$OUT/course-notes"
 copy_if_there build/solutions/course-notes "$OUT/course-notes"
+# The roofline of the reference solutions on this GPU: 5.3's grader wrote its data during the suite.
+if [ -e build/solutions/course-notes/ch5.3-gpu-roofline.json ]; then
+  ./course roofline --build build/solutions --output "docs/results/roofline-$PAGE_SUFFIX.svg"
+fi
 
 fi
 

@@ -1,0 +1,273 @@
+// The grader's own copies of the course's kernels, for the roofline of 5.3 (see the header).
+// They follow the reference solutions of chapters 1 to 3 (a grid-stride vector add and SAXPY, the
+// Mandelbrot escape time of 2.3, the conflict-free tiled transpose of 3.2, the float4 sum of 3.3)
+// and the first two SGEMM steps: one thread per element of C reading A and B straight from global
+// memory, then 32 x 32 tiles of A and B staged in shared memory.
+// Launch shapes: 1D kernels fill the GPU once (occupancy API x SMs) with 256-thread blocks and
+// grid-stride loops; 2D ones use one thread per output element in 32 x 8 (transpose) or 32 x 32
+// (SGEMM) blocks, 16 x 16 for the Mandelbrot image.
+#include "roofline_kernels.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <numeric>
+#include <vector>
+
+#include "course/device_info.hpp"
+#include "course/error.hpp"
+#include "course/memory.hpp"
+#include "course/timer.hpp"
+
+namespace roofline_probe {
+namespace {
+
+constexpr int kThreads = 256;
+
+__global__ void vector_add_kernel(const float* a, const float* b, float* c, std::size_t n) {
+  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride)
+    c[i] = a[i] + b[i];
+}
+
+__global__ void saxpy_kernel(float a, const float* x, float* y, std::size_t n) {
+  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride)
+    y[i] = fmaf(a, x[i], y[i]);
+}
+
+__global__ void mandelbrot_kernel(std::uint16_t* counts, int width, int height,
+                                  int max_iterations) {
+  const int px = blockIdx.x * blockDim.x + threadIdx.x;
+  const int py = blockIdx.y * blockDim.y + threadIdx.y;
+  if (px >= width || py >= height)
+    return;
+  const float cr = static_cast<float>(-2.0 + (px + 0.5) * 2.6 / width);
+  const float ci = static_cast<float>(1.3 - (py + 0.5) * 2.6 / height);
+  float zr = 0.0f, zi = 0.0f;
+  int i = 0;
+  while (i < max_iterations && zr * zr + zi * zi <= 4.0f) {
+    const float next = zr * zr - zi * zi + cr;
+    zi = 2.0f * zr * zi + ci;
+    zr = next;
+    ++i;
+  }
+  counts[static_cast<std::size_t>(py) * width + px] = static_cast<std::uint16_t>(i);
+}
+
+constexpr int kTile = 32;
+
+__global__ void transpose_kernel(const float* in, float* out, int rows, int cols) {
+  __shared__ float tile[kTile][kTile + 1];
+  const int x = blockIdx.x * kTile + threadIdx.x;
+  const int y0 = blockIdx.y * kTile + threadIdx.y;
+  for (int k = 0; k < kTile; k += 8) {
+    if (x < cols && y0 + k < rows)
+      tile[threadIdx.y + k][threadIdx.x] = in[static_cast<std::size_t>(y0 + k) * cols + x];
+  }
+  __syncthreads();
+  const int ox = blockIdx.y * kTile + threadIdx.x;
+  const int oy0 = blockIdx.x * kTile + threadIdx.y;
+  for (int k = 0; k < kTile; k += 8) {
+    if (ox < rows && oy0 + k < cols)
+      out[static_cast<std::size_t>(oy0 + k) * rows + ox] = tile[threadIdx.x][threadIdx.y + k];
+  }
+}
+
+__device__ float warp_sum(float value) {
+  for (int offset = 16; offset > 0; offset /= 2)
+    value += __shfl_down_sync(0xFFFFFFFFu, value, offset);
+  return value;
+}
+
+__global__ void sum_kernel(const float4* x, std::size_t n4, float* result) {
+  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n4;
+       i += stride) {
+    const float4 v = x[i];
+    s0 += v.x;
+    s1 += v.y;
+    s2 += v.z;
+    s3 += v.w;
+  }
+  __shared__ float partial[kThreads / 32];
+  const float value = warp_sum((s0 + s1) + (s2 + s3));
+  if (threadIdx.x % 32 == 0)
+    partial[threadIdx.x / 32] = value;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    const float block = warp_sum(threadIdx.x < kThreads / 32 ? partial[threadIdx.x] : 0.0f);
+    if (threadIdx.x == 0)
+      atomicAdd(result, block);
+  }
+}
+
+// Step 1: one thread per element of C; consecutive threads take consecutive columns, so the
+// reads of B and the writes of C are coalesced and every thread of a warp reads the same A.
+__global__ void sgemm_naive_kernel(const float* a, const float* b, float* c, int n) {
+  const int column = blockIdx.x * blockDim.x + threadIdx.x;
+  const int row = blockIdx.y * blockDim.y + threadIdx.y;
+  if (row >= n || column >= n)
+    return;
+  float sum = 0.0f;
+  for (int k = 0; k < n; ++k)
+    sum = fmaf(a[static_cast<std::size_t>(row) * n + k],
+               b[static_cast<std::size_t>(k) * n + column], sum);
+  c[static_cast<std::size_t>(row) * n + column] = sum;
+}
+
+// Step 2: 32 x 32 tiles of A and B staged in shared memory; each element loaded from global
+// memory serves 32 FMAs instead of one.
+__global__ void sgemm_tiled_kernel(const float* a, const float* b, float* c, int n) {
+  __shared__ float tile_a[kTile][kTile];
+  __shared__ float tile_b[kTile][kTile];
+  const int column = blockIdx.x * kTile + threadIdx.x;
+  const int row = blockIdx.y * kTile + threadIdx.y;
+  float sum = 0.0f;
+  for (int k0 = 0; k0 < n; k0 += kTile) {
+    tile_a[threadIdx.y][threadIdx.x] = (row < n && k0 + threadIdx.x < n)
+                                           ? a[static_cast<std::size_t>(row) * n + k0 + threadIdx.x]
+                                           : 0.0f;
+    tile_b[threadIdx.y][threadIdx.x] =
+        (k0 + threadIdx.y < n && column < n)
+            ? b[static_cast<std::size_t>(k0 + threadIdx.y) * n + column]
+            : 0.0f;
+    __syncthreads();
+#pragma unroll
+    for (int k = 0; k < kTile; ++k)
+      sum = fmaf(tile_a[threadIdx.y][k], tile_b[k][threadIdx.x], sum);
+    __syncthreads();
+  }
+  if (row < n && column < n)
+    c[static_cast<std::size_t>(row) * n + column] = sum;
+}
+
+constexpr int kChains = 8;
+constexpr int kFmaIterations = 1 << 16;
+
+__global__ void __launch_bounds__(kThreads) fma_kernel(float* out, int iterations) {
+  float chain[kChains];
+#pragma unroll
+  for (int c = 0; c < kChains; ++c)
+    chain[c] = threadIdx.x * 1e-3f + c;
+  for (int i = 0; i < iterations; ++i) {
+#pragma unroll
+    for (int c = 0; c < kChains; ++c)
+      chain[c] = fmaf(chain[c], 0.9999999f, 1e-7f);
+  }
+  float sum = 0.0f;
+#pragma unroll
+  for (int c = 0; c < kChains; ++c)
+    sum += chain[c];
+  out[static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x] = sum;
+}
+
+unsigned fill_the_gpu(const void* kernel) {
+  int per_sm = 0;
+  COURSE_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, 0));
+  return static_cast<unsigned>(std::max(1, per_sm) * course::device_info().sm_count);
+}
+
+double seconds_of(const std::function<void()>& launch) {
+  return course::time_gpu(launch, {2, 5}).median_ms * 1e-3;
+}
+
+}  // namespace
+
+std::vector<Measured> measure_course_kernels() {
+  std::vector<Measured> results;
+  {
+    const std::size_t n = std::size_t{1} << 26;
+    course::DeviceArray<float> a(n), b(n), c(n);
+    a.fill_bytes(0);
+    b.fill_bytes(0);
+    const unsigned blocks = fill_the_gpu(reinterpret_cast<const void*>(vector_add_kernel));
+    results.push_back({"vector add (1.2)", "vector_add_cost(2^26)", seconds_of([&] {
+                         vector_add_kernel<<<blocks, kThreads>>>(a.data(), b.data(), c.data(), n);
+                         COURSE_CHECK_LAUNCH();
+                       }),
+                       n, 0, 0});
+    const unsigned saxpy_blocks = fill_the_gpu(reinterpret_cast<const void*>(saxpy_kernel));
+    results.push_back({"SAXPY (2.1)", "saxpy_cost(2^26)", seconds_of([&] {
+                         saxpy_kernel<<<saxpy_blocks, kThreads>>>(2.0f, a.data(), c.data(), n);
+                         COURSE_CHECK_LAUNCH();
+                       }),
+                       n, 0, 0});
+  }
+  {
+    const int width = 4096, height = 4096, max_iterations = 1024;
+    const std::size_t pixels = static_cast<std::size_t>(width) * height;
+    course::DeviceArray<std::uint16_t> counts(pixels);
+    const dim3 block(16, 16);
+    const dim3 grid((width + 15) / 16, (height + 15) / 16);
+    const double seconds = seconds_of([&] {
+      mandelbrot_kernel<<<grid, block>>>(counts.data(), width, height, max_iterations);
+      COURSE_CHECK_LAUNCH();
+    });
+    const std::vector<std::uint16_t> host = counts.to_host();
+    const double iterations = std::accumulate(host.begin(), host.end(), 0.0);
+    results.push_back(
+        {"Mandelbrot (2.3)", "mandelbrot_cost(4096^2 pixels)", seconds, pixels, 0, iterations});
+  }
+  {
+    const int side = 8192;
+    const std::size_t elements = static_cast<std::size_t>(side) * side;
+    course::DeviceArray<float> in(elements), out(elements);
+    in.fill_bytes(0);
+    const dim3 block(kTile, 8);
+    const dim3 grid(side / kTile, side / kTile);
+    results.push_back({"transpose (3.2)", "transpose_cost(8192, 8192)", seconds_of([&] {
+                         transpose_kernel<<<grid, block>>>(in.data(), out.data(), side, side);
+                         COURSE_CHECK_LAUNCH();
+                       }),
+                       static_cast<std::size_t>(side), static_cast<std::size_t>(side), 0});
+  }
+  {
+    const std::size_t n = std::size_t{1} << 28;
+    course::DeviceArray<float> x(n), result(1);
+    x.fill_bytes(0);
+    const unsigned blocks = fill_the_gpu(reinterpret_cast<const void*>(sum_kernel));
+    results.push_back({"sum (3.3)", "sum_cost(2^28)", seconds_of([&] {
+                         COURSE_CUDA_CHECK(cudaMemsetAsync(result.data(), 0, sizeof(float)));
+                         sum_kernel<<<blocks, kThreads>>>(reinterpret_cast<const float4*>(x.data()),
+                                                          n / 4, result.data());
+                         COURSE_CHECK_LAUNCH();
+                       }),
+                       n, 0, 0});
+  }
+  {
+    const int n = 2048;
+    const std::size_t elements = static_cast<std::size_t>(n) * n;
+    course::DeviceArray<float> a(elements), b(elements), c(elements);
+    a.fill_bytes(0);
+    b.fill_bytes(0);
+    const dim3 block(kTile, kTile);
+    const dim3 grid(n / kTile, n / kTile);
+    results.push_back({"SGEMM naive", "sgemm_cost(2048)", seconds_of([&] {
+                         sgemm_naive_kernel<<<grid, block>>>(a.data(), b.data(), c.data(), n);
+                         COURSE_CHECK_LAUNCH();
+                       }),
+                       static_cast<std::size_t>(n), 0, 0});
+    results.push_back({"SGEMM tiled 32x32", "sgemm_cost(2048)", seconds_of([&] {
+                         sgemm_tiled_kernel<<<grid, block>>>(a.data(), b.data(), c.data(), n);
+                         COURSE_CHECK_LAUNCH();
+                       }),
+                       static_cast<std::size_t>(n), 0, 0});
+  }
+  return results;
+}
+
+double grader_peak_flops() {
+  const unsigned blocks = fill_the_gpu(reinterpret_cast<const void*>(fma_kernel));
+  course::DeviceArray<float> out(static_cast<std::size_t>(blocks) * kThreads);
+  const double seconds = seconds_of([&] {
+    fma_kernel<<<blocks, kThreads>>>(out.data(), kFmaIterations);
+    COURSE_CHECK_LAUNCH();
+  });
+  return 2.0 * kChains * kFmaIterations * static_cast<double>(blocks) * kThreads / seconds;
+}
+
+}  // namespace roofline_probe
