@@ -64,8 +64,10 @@ using Product = void (*)(int n, const float* a, const float* b, float* c);
 enum class Precision { fp32, reduced };
 
 course::CublasHandle& handle() {
-  static course::CublasHandle instance;
-  return instance;
+  // Never destroyed: a static's destructor would call cublasDestroy after main returns, when the
+  // CUDA runtime may already be shutting down.
+  static course::CublasHandle* const instance = new course::CublasHandle;
+  return *instance;
 }
 
 // Row-major C = A B through column-major cuBLAS: C^T = B^T A^T (the lesson, exercise 4.5).

@@ -338,8 +338,11 @@ void check_rejects_bad_arguments(const std::string& what, const Gemm& gemm) {
 }
 
 course::CublasHandle& grader_cublas() {
-  static course::CublasHandle handle;
-  return handle;
+  // Created on first use and deliberately never destroyed: a static's destructor would call
+  // cublasDestroy after main returns, when the CUDA runtime may already be shutting down. The
+  // process's exit releases it.
+  static course::CublasHandle* const handle = new course::CublasHandle;
+  return *handle;
 }
 
 void cublas_row_major(cublasMath_t mode, int m, int n, int k, float alpha, const float* a,
