@@ -159,13 +159,6 @@ Placed place(const std::vector<float>& host, std::size_t before, std::size_t aft
   return placed;
 }
 
-std::string number(double value) {
-  std::ostringstream text;
-  text.precision(9);
-  text << value;
-  return text.str();
-}
-
 }  // namespace
 
 std::string describe(const Case& c) {
@@ -228,6 +221,7 @@ Outcome run_case(const Gemm& gemm, const Case& c, Precision precision, std::uint
   outcome.count = mn;
   const double fp32 = fp32_allowance(c.k);
   std::ostringstream first;
+  first.precision(9);  // enough digits to tell two floats apart
   for (std::size_t e = 0; e < mn; ++e) {
     const double expected = c.alpha * products.ab[e] + (c.beta == 0.0f ? 0.0 : c.beta * c0[e]);
     const double beta_part = c.beta == 0.0f ? 0.0 : std::fabs(c.beta * c0[e]);
@@ -254,8 +248,7 @@ Outcome run_case(const Gemm& gemm, const Case& c, Precision precision, std::uint
       ++outcome.untouched;
     if (outcome.mismatches < 3) {
       first << (outcome.mismatches == 0 ? "" : ", ") << "C[" << e / c.n << "][" << e % c.n
-            << "] = " << number(got) << ", expected " << number(expected) << " (tolerance "
-            << number(tolerance) << ")";
+            << "] = " << got << ", expected " << expected << " (tolerance " << tolerance << ")";
     }
     ++outcome.mismatches;
   }
@@ -343,6 +336,20 @@ course::CublasHandle& grader_cublas() {
   // process's exit releases it.
   static course::CublasHandle* const handle = new course::CublasHandle;
   return *handle;
+}
+
+Gemm cublas_reference(cublasMath_t mode) {
+  return [mode](int m, int n, int k, float alpha, const float* a, const float* b, float beta,
+                float* c) { cublas_row_major(mode, m, n, k, alpha, a, b, beta, c); };
+}
+
+bool tf32_tensor_cores_or_not_graded(const std::string& what) {
+  const course::DeviceInfo& info = course::device_info();
+  if (info.compute_major >= 8)
+    return true;
+  course::grading::not_graded_here(what + ": " + info.name +
+                                   " has no TF32 tensor cores (compute capability 8.0 or newer)");
+  return false;
 }
 
 void cublas_row_major(cublasMath_t mode, int m, int n, int k, float alpha, const float* a,

@@ -86,6 +86,22 @@ course::CublasHandle& grader_cublas();
 void cublas_row_major(cublasMath_t mode, int m, int n, int k, float alpha, const float* a,
                       const float* b, float beta, float* c);
 
+/// The grader's cuBLAS product in math mode `mode`, as a Gemm.
+Gemm cublas_reference(cublasMath_t mode);
+
+/// A chapter-4 function (its last parameter the stream, defaulted) as a Gemm on the default
+/// stream: chapter4_grading::on_default_stream(&chapter4::sgemm_naive).
+template <typename Launcher>
+Gemm on_default_stream(Launcher launcher) {
+  return [launcher](int m, int n, int k, float alpha, const float* a, const float* b, float beta,
+                    float* c) { launcher(m, n, k, alpha, a, b, beta, c, nullptr); };
+}
+
+/// True when this GPU has TF32 tensor cores (compute capability 8.0 or newer). Otherwise the
+/// part of the test that needs them is not graded (course::grading::not_graded_here: the grader
+/// exits 4, never 0) and `what` says which part.
+bool tf32_tensor_cores_or_not_graded(const std::string& what);
+
 /// Square n x n operands on the GPU, filled once, for timing products against each other.
 class SpeedOperands {
  public:

@@ -13,6 +13,7 @@
 #include "grading.hpp"
 #include "launch_checks.hpp"
 
+using chapter4_grading::Gemm;
 using chapter4_grading::Precision;
 
 namespace {
@@ -30,21 +31,7 @@ void fp32(int m, int n, int k, float alpha, const float* a, const float* b, floa
 void tf32(int m, int n, int k, float alpha, const float* a, const float* b, float beta, float* c) {
   chapter4::sgemm_cublas_tf32(student_handle().get(), m, n, k, alpha, a, b, beta, c);
 }
-void grader_fp32(int m, int n, int k, float alpha, const float* a, const float* b, float beta,
-                 float* c) {
-  chapter4_grading::cublas_row_major(CUBLAS_DEFAULT_MATH, m, n, k, alpha, a, b, beta, c);
-}
-
-bool has_tf32_tensor_cores() {
-  return course::device_info().compute_major >= 8;
-}
-
-std::string text(double value) {
-  std::ostringstream out;
-  out.precision(3);
-  out << value;
-  return out.str();
-}
+const Gemm grader_fp32 = chapter4_grading::cublas_reference(CUBLAS_DEFAULT_MATH);
 
 }  // namespace
 
@@ -72,30 +59,29 @@ TEST_CASE("4.5 TF32 costs accuracy, and sgemm_cublas does not pay it", "[4.5][co
   course::grading::note(
       "FIGURE: 4.5 largest error at 1024^3 against FP64, in units of 2^-11 "
       "sqrt(sum_p (a_ip b_pj)^2): FP32 " +
-      text(with_fp32.max_error_over_t / unit) + ", TF32 " +
-      text(with_tf32.max_error_over_t / unit));
+      course::grading::format_number(with_fp32.max_error_over_t / unit, 3) + ", TF32 " +
+      course::grading::format_number(with_tf32.max_error_over_t / unit, 3));
   course::grading::require_that(
       with_fp32.mismatches == 0,
       "4.5 sgemm_cublas, called after sgemm_cublas_tf32 on the same handle, is not FP32-accurate "
       "at 1024^3: " +
           std::to_string(with_fp32.mismatches) + " of " + std::to_string(with_fp32.count) +
           " elements outside the FP32 tolerance (the largest error " +
-          text(with_fp32.max_error_over_tolerance) +
+          course::grading::format_number(with_fp32.max_error_over_tolerance, 3) +
           " times it): TF32 tensor cores were left on. Set the math mode sgemm_cublas needs "
           "(CUBLAS_DEFAULT_MATH) every time: a handle keeps the last one it was given");
-  if (!has_tf32_tensor_cores()) {
-    course::grading::note_not_run("4.5: " + course::device_info().name +
-                                  " has no TF32 tensor cores: TF32's error not compared");
+  if (!chapter4_grading::tf32_tensor_cores_or_not_graded("4.5 TF32's error against FP32's"))
     return;
-  }
   // Measured errors should differ by two to three orders of magnitude (TF32 keeps 10 mantissa
   // bits, FP32 23); 8x only proves that the tensor cores were used.
-  course::grading::require_that(with_tf32.max_error_over_t >= 8.0 * with_fp32.max_error_over_t,
-                                "4.5 sgemm_cublas_tf32 is as accurate as FP32 (largest error " +
-                                    text(with_tf32.max_error_over_t / unit) + " against FP32's " +
-                                    text(with_fp32.max_error_over_t / unit) +
-                                    ", in units of 2^-11 T): it did not use TF32 tensor cores. Set "
-                                    "CUBLAS_TF32_TENSOR_OP_MATH on the handle before cublasSgemm");
+  course::grading::require_that(
+      with_tf32.max_error_over_t >= 8.0 * with_fp32.max_error_over_t,
+      "4.5 sgemm_cublas_tf32 is as accurate as FP32 (largest error " +
+          course::grading::format_number(with_tf32.max_error_over_t / unit, 3) +
+          " against FP32's " +
+          course::grading::format_number(with_fp32.max_error_over_t / unit, 3) +
+          ", in units of 2^-11 T): it did not use TF32 tensor cores. Set "
+          "CUBLAS_TF32_TENSOR_OP_MATH on the handle before cublasSgemm");
 }
 
 TEST_CASE("4.5 the cuBLAS products reject bad arguments", "[4.5][correctness]") {
@@ -138,11 +124,8 @@ TEST_CASE("4.5 sgemm_cublas runs at cuBLAS's speed, and TF32 faster", "[4.5][spe
       100.0 * grader_ms / fp32_ms, 90.0, "%",
       "one cublasSgemm on the handle you are given: no cublasCreate, no copy, no "
       "synchronisation in the function");
-  if (!has_tf32_tensor_cores()) {
-    course::grading::note_not_run("4.5: " + course::device_info().name +
-                                  " has no TF32 tensor cores: TF32's speed not compared");
+  if (!chapter4_grading::tf32_tensor_cores_or_not_graded("4.5 TF32's speed against FP32's"))
     return;
-  }
   // Calibrate on the GPU: on an H100 cuBLAS ran at 51 TFLOP/s in FP32 and 393 with TF32 (7.7x).
   course::grading::require_at_least(
       "4.5 speed-up of sgemm_cublas_tf32 over sgemm_cublas at 4096^3 (" + speed(tf32_ms) + " vs " +

@@ -11,21 +11,14 @@
 #include "grading.hpp"
 #include "launch_checks.hpp"
 
+using chapter4_grading::Gemm;
 using chapter4_grading::Precision;
 
 namespace {
 
-void fast(int m, int n, int k, float alpha, const float* a, const float* b, float beta, float* c) {
-  chapter4::sgemm_fast(m, n, k, alpha, a, b, beta, c);
-}
-void tile_2d(int m, int n, int k, float alpha, const float* a, const float* b, float beta,
-             float* c) {
-  chapter4::sgemm_2d_tile(m, n, k, alpha, a, b, beta, c);
-}
-void cublas_fp32(int m, int n, int k, float alpha, const float* a, const float* b, float beta,
-                 float* c) {
-  chapter4_grading::cublas_row_major(CUBLAS_DEFAULT_MATH, m, n, k, alpha, a, b, beta, c);
-}
+const Gemm fast = chapter4_grading::on_default_stream(&chapter4::sgemm_fast);
+const Gemm tile_2d = chapter4_grading::on_default_stream(&chapter4::sgemm_2d_tile);
+const Gemm cublas_fp32 = chapter4_grading::cublas_reference(CUBLAS_DEFAULT_MATH);
 
 }  // namespace
 

@@ -10,37 +10,21 @@
 #include "grading.hpp"
 #include "launch_checks.hpp"
 
+using chapter4_grading::Gemm;
 using chapter4_grading::Precision;
 
 namespace {
 
-void wmma(int m, int n, int k, float alpha, const float* a, const float* b, float beta, float* c) {
-  chapter4::sgemm_wmma_tf32(m, n, k, alpha, a, b, beta, c);
-}
-void fast(int m, int n, int k, float alpha, const float* a, const float* b, float beta, float* c) {
-  chapter4::sgemm_fast(m, n, k, alpha, a, b, beta, c);
-}
-void cublas_tf32(int m, int n, int k, float alpha, const float* a, const float* b, float beta,
-                 float* c) {
-  chapter4_grading::cublas_row_major(CUBLAS_TF32_TENSOR_OP_MATH, m, n, k, alpha, a, b, beta, c);
-}
-
-// Not graded (a skip, never a pass) on a GPU without TF32 tensor cores.
-#define REQUIRE_TF32_TENSOR_CORES()                                                              \
-  do {                                                                                           \
-    if (course::device_info().compute_major < 8) {                                               \
-      const std::string reason_ = course::device_info().name +                                   \
-                                  " has no TF32 tensor cores (compute capability 8.0 or newer)"; \
-      ::course::grading::announce_skip(reason_);                                                 \
-      COURSE_SKIP_NOW(reason_);                                                                  \
-    }                                                                                            \
-  } while (false)
+const Gemm wmma = chapter4_grading::on_default_stream(&chapter4::sgemm_wmma_tf32);
+const Gemm fast = chapter4_grading::on_default_stream(&chapter4::sgemm_fast);
+const Gemm cublas_tf32 = chapter4_grading::cublas_reference(CUBLAS_TF32_TENSOR_OP_MATH);
 
 }  // namespace
 
 TEST_CASE("4.6 sgemm_wmma_tf32 is right on every case (TF32)", "[4.6][correctness]") {
   COURSE_REQUIRE_GPU();
-  REQUIRE_TF32_TENSOR_CORES();
+  if (!chapter4_grading::tf32_tensor_cores_or_not_graded("4.6"))
+    return;
   chapter4_grading::check_all_cases("4.6 sgemm_wmma_tf32", wmma, Precision::tf32);
   chapter4_grading::check_rejects_bad_arguments("4.6 sgemm_wmma_tf32", wmma);
 }
@@ -48,7 +32,8 @@ TEST_CASE("4.6 sgemm_wmma_tf32 is right on every case (TF32)", "[4.6][correctnes
 TEST_CASE("4.6 sgemm_wmma_tf32 beats the FP32 kernel and reaches a share of cuBLAS TF32",
           "[4.6][speed]") {
   COURSE_REQUIRE_GPU();
-  REQUIRE_TF32_TENSOR_CORES();
+  if (!chapter4_grading::tf32_tensor_cores_or_not_graded("4.6 speed"))
+    return;
   chapter4_grading::check_case("4.6 sgemm_wmma_tf32", wmma, {64, 64, 64, 1.0f, 0.0f},
                                Precision::tf32);
   if (course::grading::under_sanitizer()) {

@@ -23,19 +23,13 @@
 
 namespace {
 
-std::string number(double value) {
-  std::ostringstream text;
-  text.precision(6);
-  text << value;
-  return text.str();
-}
-
 void require_value(const std::string& call, double yours, double expected) {
   const bool ok =
       (std::isinf(expected) && yours == expected) ||
       (std::isfinite(yours) && std::fabs(yours - expected) <= 1e-9 * std::fabs(expected) + 1e-12);
-  course::grading::require_that(
-      ok, "5.2 " + call + ": yours " + number(yours) + ", expected " + number(expected));
+  course::grading::require_that(ok, "5.2 " + call + ": yours " +
+                                        course::grading::format_number(yours) + ", expected " +
+                                        course::grading::format_number(expected));
 }
 
 template <typename Call>

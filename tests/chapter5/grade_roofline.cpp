@@ -32,13 +32,6 @@
 
 namespace {
 
-std::string number(double value) {
-  std::ostringstream text;
-  text.precision(6);
-  text << value;
-  return text.str();
-}
-
 bool close(double yours, double expected) {
   return std::isfinite(yours) && std::fabs(yours - expected) <= 1e-9 * std::fabs(expected) + 1e-12;
 }
@@ -47,16 +40,19 @@ void require_cost(const std::string& call, const chapter5::KernelCost& yours, do
                   double bytes) {
   course::grading::require_that(
       close(yours.flops, flops) && close(yours.bytes, bytes),
-      "5.3 " + call + ": yours " + number(yours.flops) + " FLOPs and " + number(yours.bytes) +
-          " bytes, expected " + number(flops) + " FLOPs and " + number(bytes) +
+      "5.3 " + call + ": yours " + course::grading::format_number(yours.flops) + " FLOPs and " +
+          course::grading::format_number(yours.bytes) + " bytes, expected " +
+          course::grading::format_number(flops) + " FLOPs and " +
+          course::grading::format_number(bytes) +
           " bytes (an FMA is 2 FLOPs; bytes are what crosses between DRAM and the SMs at the "
           "least: every input read once, every output written once)");
 }
 
 void require_value(const std::string& call, double yours, double expected, const char* unit) {
-  course::grading::require_that(
-      close(yours, expected),
-      "5.3 " + call + ": yours " + number(yours) + ", expected " + number(expected) + " " + unit);
+  course::grading::require_that(close(yours, expected),
+                                "5.3 " + call + ": yours " + course::grading::format_number(yours) +
+                                    ", expected " + course::grading::format_number(expected) + " " +
+                                    unit);
 }
 
 template <typename Call>
@@ -173,11 +169,11 @@ TEST_CASE("5.3 costs, intensities, the roofline and the bound", "[5.3][cpu]") {
                 {100, chapter5::Bound::compute}};
   for (const auto& expected : bounds) {
     const chapter5::Bound bound = chapter5::bound_of(expected.intensity, roof);
-    course::grading::require_that(bound == expected.bound,
-                                  "5.3 bound_of(" + number(expected.intensity) +
-                                      ", {60 TFLOP/s, 3 TB/s}): yours " + bound_name(bound) +
-                                      "-bound, expected " + bound_name(expected.bound) +
-                                      "-bound (the ridge point is 20 FLOPs per byte)");
+    course::grading::require_that(
+        bound == expected.bound,
+        "5.3 bound_of(" + course::grading::format_number(expected.intensity) +
+            ", {60 TFLOP/s, 3 TB/s}): yours " + bound_name(bound) + "-bound, expected " +
+            bound_name(expected.bound) + "-bound (the ridge point is 20 FLOPs per byte)");
   }
   require_invalid("attainable_flops(-1, {60 TFLOP/s, 3 TB/s})",
                   [&] { return chapter5::attainable_flops(-1, roof); });
@@ -309,7 +305,7 @@ TEST_CASE("5.3 your roofs, and the course's kernels on your roofline", "[5.3][gp
                                                 : point.achieved_bandwidth / bandwidth;
       course::grading::require_that(
           share >= 0.4, where.str() + ": you call it memory-bound, yet it reaches only " +
-                            number(100 * share) +
+                            course::grading::format_number(100 * share) +
                             "% of what your roofline allows: is its intensity too high (FLOPs "
                             "per element instead of per byte?)");
     }

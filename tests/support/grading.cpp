@@ -88,6 +88,13 @@ std::vector<std::size_t> interesting_sizes() {
           256, 257, 511, 512, 513, 1023, 1024, 1025, 65537, 1000003, (1u << 22) + 1};
 }
 
+std::string format_number(double value, int digits) {
+  std::ostringstream text;
+  text.precision(digits);
+  text << value;
+  return text.str();
+}
+
 std::string format_rate(double bytes_per_second) {
   char text[64];
   if (bytes_per_second >= 1e12) {

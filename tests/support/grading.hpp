@@ -64,6 +64,10 @@ void require_share_of_copy(const std::string& what, double bytes_per_second,
 /// "3.41 TB/s" for bytes per second.
 std::string format_rate(double bytes_per_second);
 
+/// `value` with `digits` significant digits, as a stream prints it ("0.333333", "1.5e+09"): for
+/// the numbers a failure message quotes.
+std::string format_number(double value, int digits = 6);
+
 }  // namespace course::grading
 
 #if COURSE_CATCH_VERSION == 3
