@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import textwrap
 import threading
 import time
 import unittest
@@ -20,6 +19,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import course  # noqa: E402
+from fixtures import write  # noqa: E402
 import course_classroom as classroom  # noqa: E402
 
 DECLARATION = """\
@@ -52,14 +52,6 @@ DECLARATION = """\
     optional: yes
     points: 5
 """
-
-
-def write(directory, relative, text, mode="w"):
-    path = os.path.join(directory, relative)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, mode) as handle:
-        handle.write(textwrap.dedent(text) if isinstance(text, str) else text)
-    return path
 
 
 class Scratch(unittest.TestCase):

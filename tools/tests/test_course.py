@@ -4,19 +4,11 @@ python3 -m unittest discover -s tools/tests"""
 import os
 import sys
 import tempfile
-import textwrap
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import course  # noqa: E402
-
-
-def write(directory, relative, text):
-    path = os.path.join(directory, relative)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(textwrap.dedent(text))
-    return path
+from fixtures import write  # noqa: E402
 
 
 DECLARATION = """\

@@ -13,7 +13,6 @@ import shlex
 import stat
 import sys
 import tempfile
-import textwrap
 import time
 import unittest
 from contextlib import redirect_stdout
@@ -23,16 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import course  # noqa: E402
 import course_autograding  # noqa: E402
 import course_cluster  # noqa: E402
-
-
-def write(directory, relative, text, mode=None):
-    path = os.path.join(directory, relative)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(textwrap.dedent(text))
-    if mode is not None:
-        os.chmod(path, mode)
-    return path
+from fixtures import write  # noqa: E402
 
 
 DECLARATION = """\
