@@ -493,6 +493,16 @@ def selected_runs(runs: List[dict]) -> List[dict]:
     return chosen
 
 
+def refuse_errors(runs: List[dict], file_name: str, allow_errors: bool) -> None:
+    """Stops (FiguresError) when a run reported an error, unless the table may show errors."""
+    errors = ["%s: %s" % (run_name(run), run.get("error_message", "")) for run in runs
+              if run.get("error_occurred")]
+    if errors and not allow_errors:
+        raise FiguresError("%s has %d run(s) that reported an error, the first %s "
+                           "(--allow-errors shows them in the table)" %
+                           (file_name, len(errors), errors[0]))
+
+
 def render_benchmarks(results: Results, chapter: int, attributes: Dict[str, str],
                       allow_errors: bool = False) -> str:
     source = attributes.get("data", "benchmarks")
@@ -507,12 +517,7 @@ def render_benchmarks(results: Results, chapter: int, attributes: Dict[str, str]
     families: Dict[str, List[dict]] = {}
     for run in runs:
         families.setdefault(split_run_name(run_name(run))[0], []).append(run)
-    errors = ["%s: %s" % (run_name(run), run.get("error_message", "")) for run in runs
-              if run.get("error_occurred")]
-    if errors and not allow_errors:
-        raise FiguresError("%s-%d.json has %d run(s) that reported an error, the first "
-                           "%s (--allow-errors shows them in the table)" %
-                           (source, chapter, len(errors), errors[0]))
+    refuse_errors(runs, "%s-%d.json" % (source, chapter), allow_errors)
     counters = [name for name in attributes.get("counters", "").split(",") if name]
     rows = []
     for family, members in families.items():
@@ -565,12 +570,7 @@ def render_steps(results: Results, chapter: int, attributes: Dict[str, str],
         raise FiguresError("benchmarks-%d.json has no number '%s' in its context (the peak the "
                            "steps are compared with)" % (chapter, peak_key))
     runs = selected_runs(data["benchmarks"])
-    errors = ["%s: %s" % (run_name(run), run.get("error_message", "")) for run in runs
-              if run.get("error_occurred")]
-    if errors and not allow_errors:
-        raise FiguresError("benchmarks-%d.json has %d run(s) that reported an error, the first "
-                           "%s (--allow-errors shows them in the table)" %
-                           (chapter, len(errors), errors[0]))
+    refuse_errors(runs, "benchmarks-%d.json" % chapter, allow_errors)
     wanted = attributes.get("size")
     rows_by_size: Dict[float, List[Tuple[dict, str, List[str]]]] = {}
     baseline_rate: Dict[float, float] = {}
