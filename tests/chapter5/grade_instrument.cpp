@@ -3,7 +3,8 @@
 // grader's own measurement does, within 15% + 0.05 ms.
 //
 // Why that tolerance: the grader runs its own measurement right after each of yours, on the same
-// pipeline, seven times, and compares medians. Every stage takes a millisecond or more at 2^25
+// pipeline, seven times, and compares medians (up to three such rounds while a stage disagrees:
+// PCIe transfers have slow spells). Every stage takes a millisecond or more at 2^25
 // samples on an H100 or H200 (host stages several), so a correct measurement lands within a few
 // per cent; 0.05 ms covers the launch and event overheads of the shortest stage. The mistakes
 // this exercise is about are off by factors: a host clock around an asynchronous call sees
@@ -133,6 +134,60 @@ TEST_CASE("5.1 run_instrumented: the same result, one NVTX range per stage", "[5
   }
 }
 
+namespace {
+
+// One round of the comparison: yours and the grader's measurement interleaved, kRuns times.
+struct Round {
+  StageTimes yours, reference;  // medians
+  double sum_of_yours = 0;      // median of the sum of your stages
+  double total = 0;             // median of run_instrumented's own duration
+};
+
+Round measure_round(chapter5::SignalPipeline& pipeline) {
+  constexpr int kRuns = 7;
+  std::vector<std::vector<double>> yours(chapter5::kStageCount), reference(chapter5::kStageCount);
+  std::vector<double> totals, sums;
+  for (int run = 0; run < kRuns; ++run) {
+    // Interleaved: yours, then the grader's, on the same pipeline, so both see the same machine.
+    const auto begin = std::chrono::steady_clock::now();
+    const StageTimes mine = chapter5::run_instrumented(pipeline);
+    totals.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin)
+            .count());
+    const StageTimes graders = grader_times(pipeline);
+    double sum = 0;
+    for (int s = 0; s < chapter5::kStageCount; ++s) {
+      yours[s].push_back(mine.ms[s]);
+      reference[s].push_back(graders.ms[s]);
+      sum += mine.ms[s];
+    }
+    sums.push_back(sum);
+  }
+  Round round;
+  for (int s = 0; s < chapter5::kStageCount; ++s) {
+    round.yours.ms[s] = course::median(yours[s]);
+    round.reference.ms[s] = course::median(reference[s]);
+  }
+  round.sum_of_yours = course::median(sums);
+  round.total = course::median(totals);
+  return round;
+}
+
+double allowed_difference(double reference_ms) {
+  return kRelativeTolerance * reference_ms + kAbsoluteToleranceMs;
+}
+
+bool stages_agree(const Round& round) {
+  for (int s = 0; s < chapter5::kStageCount; ++s) {
+    if (!(std::fabs(round.yours.ms[s] - round.reference.ms[s]) <=
+          allowed_difference(round.reference.ms[s])))
+      return false;
+  }
+  return round.sum_of_yours <= 1.05 * round.total + 0.1;
+}
+
+}  // namespace
+
 TEST_CASE("5.1 run_instrumented: each stage's time matches the grader's own measurement",
           "[5.1][gpu]") {
   COURSE_REQUIRE_GPU();
@@ -144,43 +199,27 @@ TEST_CASE("5.1 run_instrumented: each stage's time matches the grader's own meas
   (void)grader_times(pipeline);
   (void)chapter5::run_instrumented(pipeline);
 
-  constexpr int kRuns = 7;
-  std::vector<std::vector<double>> yours(chapter5::kStageCount), reference(chapter5::kStageCount);
-  std::vector<double> totals, sums;
-  StageTimes last_yours, last_reference;
-  for (int run = 0; run < kRuns; ++run) {
-    // Interleaved: yours, then the grader's, on the same pipeline, so both see the same machine.
-    const auto begin = std::chrono::steady_clock::now();
-    last_yours = chapter5::run_instrumented(pipeline);
-    totals.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin)
-            .count());
-    last_reference = grader_times(pipeline);
-    double sum = 0;
-    for (int s = 0; s < chapter5::kStageCount; ++s) {
-      yours[s].push_back(last_yours.ms[s]);
-      reference[s].push_back(last_reference.ms[s]);
-      sum += last_yours.ms[s];
-    }
-    sums.push_back(sum);
-  }
-  StageTimes median_yours, median_reference;
-  for (int s = 0; s < chapter5::kStageCount; ++s) {
-    median_yours.ms[s] = course::median(yours[s]);
-    median_reference.ms[s] = course::median(reference[s]);
-  }
-  INFO("yours (medians of " << kRuns << "): " << describe(median_yours));
-  INFO("the grader's: " << describe(median_reference));
-  std::cout << "COURSE-FIGURE: 5.1 stages (yours): " << describe(median_yours) << std::endl;
+  // Up to three rounds while a stage disagrees: a transfer through PCIe can be a fifth slower for
+  // a while (seen on an H100 machine: upload 3.0 ms in one round, 2.5 in the next), which must not
+  // fail a right measurement; the mistakes this exercise is about are off in every round.
+  Round round;
+  int rounds = 0;
+  do {
+    round = measure_round(pipeline);
+    ++rounds;
+  } while (rounds < 3 && !stages_agree(round));
+  INFO("yours (medians of 7, round " << rounds << " of at most 3): " << describe(round.yours));
+  INFO("the grader's: " << describe(round.reference));
+  std::cout << "COURSE-FIGURE: 5.1 stages (yours): " << describe(round.yours) << std::endl;
   if (course::grading::under_sanitizer()) {
     course::grading::note_not_run("5.1 stage times: not compared under compute-sanitizer");
     return;
   }
   for (int s = 0; s < chapter5::kStageCount; ++s) {
     const Stage stage = static_cast<Stage>(s);
-    const double y = median_yours.ms[s];
-    const double g = median_reference.ms[s];
-    const double allowed = kRelativeTolerance * g + kAbsoluteToleranceMs;
+    const double y = round.yours.ms[s];
+    const double g = round.reference.ms[s];
+    const double allowed = allowed_difference(g);
     std::ostringstream message;
     message.precision(4);
     message << "5.1 stage " << chapter5::kStageNames[s] << ": yours " << y
@@ -188,12 +227,11 @@ TEST_CASE("5.1 run_instrumented: each stage's time matches the grader's own meas
             << g + allowed << " ms): " << what_to_try(stage, y, g);
     course::grading::require_that(std::fabs(y - g) <= allowed, message.str());
   }
-  const double sum = course::median(sums);
-  const double total = course::median(totals);
   std::ostringstream message;
   message.precision(4);
-  message << "5.1 your stages add up to " << sum << " ms, but run_instrumented took only " << total
+  message << "5.1 your stages add up to " << round.sum_of_yours
+          << " ms, but run_instrumented took only " << round.total
           << " ms end to end: some time is counted twice";
-  course::grading::require_that(sum <= 1.05 * total + 0.1, message.str());
-  course::grading::note("FIGURE: " + describe(median_yours));
+  course::grading::require_that(round.sum_of_yours <= 1.05 * round.total + 0.1, message.str());
+  course::grading::note("FIGURE: " + describe(round.yours));
 }

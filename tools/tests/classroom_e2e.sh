@@ -2,7 +2,10 @@
 # End-to-end test of grading submissions (./course grade --submission) and of the gradebook, on a
 # machine with or without a GPU. It makes synthetic submissions of the CPU-gradable exercises
 # (those whose declaration lists a 'cpu' test), grades them one after another in one work folder,
-# and checks the verdicts of their 'cpu' tests in the result files and the gradebook:
+# and checks the verdicts of their 'cpu' tests in the result files and the gradebook. The GPU is
+# hidden (CUDA_VISIBLE_DEVICES=""), so the verdicts are the same on every machine: with a GPU the
+# --timeout 10 meant for 'hanging' stops the large GPU cases of the solved exercises too, and a
+# solved submission holds only the CPU-gradable files. The GPU path is classroom_gpu.sh's proof.
 #
 #   solved     a folder: the reference solutions' files         cpu tests pass
 #   blank      a folder: the untouched skeletons                cpu tests fail naming the TODO
@@ -20,6 +23,7 @@
 #   tools/tests/classroom_e2e.sh            (about 2 minutes on 2 cores; KEEP=1 keeps the files)
 # CTest runs it as 'tooling-classroom' in the project's own build (./course test, CI).
 set -euo pipefail
+export CUDA_VISIBLE_DEVICES=""
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/course-classroom-e2e.XXXXXX")
