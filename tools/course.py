@@ -742,7 +742,8 @@ def command_test(arguments: argparse.Namespace) -> int:
         counts["passed"] += passed
         counts["skipped"] += skipped
         counts["failed"] += failed
-        say("  %-32s %d passed, %d failed, %d skipped (no GPU)" % (title, passed, failed, skipped))
+        say("  %-32s %d passed, %d failed, %d skipped%s" % (
+            title, passed, failed, skipped, " (not run here: no GPU, or see the log)" if skipped else ""))
     failures = sorted(r for r in results if results[r].status not in ("passed", "skipped"))
     for name in failures:
         result = results[name]
