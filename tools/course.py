@@ -624,9 +624,8 @@ def print_scoreboard(rows: List[Row], named: bool) -> bool:
     required_total = required_passed = optional_total = optional_passed = 0
     all_ok = True
     for chapter in chapters:
-        say("")
-        say("%sChapter %d: %s%s" % (STYLE.bold, chapter.number, chapter.title, STYLE.reset))
         chapter_points = chapter_earned = 0
+        lines = []
         for row in [r for r in rows if r.exercise.chapter is chapter]:
             exercise = row.exercise
             label = exercise.title + (" (optional)" if exercise.optional else "")
@@ -643,10 +642,16 @@ def print_scoreboard(rows: List[Row], named: bool) -> bool:
                 optional_passed += 1 if row.passed else 0
             score = "%d/%d" % (points, exercise.points)
             room = max(40, line_width() - (2 + 6 + width + 1 + 17 + 6 + 2))
-            say("  %-5s %-*s %s%-16s%s %6s  %s" % (
+            lines.append("  %-5s %-*s %s%-16s%s %6s  %s" % (
                 exercise.id, width, clip(label, width), colours[row.verdict], row.verdict,
                 STYLE.reset, score, clip(row.text, room)))
-        say("  %s%d/%d points%s" % (STYLE.dim, chapter_earned, chapter_points, STYLE.reset))
+        # The chapter's points on its title line: five chapters' scoreboard fits on one screen.
+        say("")
+        say("%sChapter %d: %s%s  %s(%d/%d points)%s" % (
+            STYLE.bold, chapter.number, chapter.title, STYLE.reset, STYLE.dim, chapter_earned,
+            chapter_points, STYLE.reset))
+        for line in lines:
+            say(line)
         total_points += chapter_points
         earned_points += chapter_earned
     say("")
