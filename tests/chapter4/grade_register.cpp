@@ -53,8 +53,9 @@ TEST_CASE("4.3 each register-blocking step is faster than the one before", "[4.3
   const auto speed = [&](double ms) {
     return chapter4_grading::describe_speed(operands.tflops(ms), ms);
   };
-  // Calibrate on the GPU: siboehm's kernels of the same designs run at 9.1 (shared), 17.0 (1D)
-  // and 25.9 (2D) TFLOP/s on an H200: 1.87x and 1.52x. Required for now: 1.3x and 1.25x.
+  // Measured on 2026-11-22, reference solution: 1D over shared 1.94x on an H100 and on an H200
+  // (17.5 and 17.1 TFLOP/s), 2D over 1D 1.82x and 1.86x (31.9 and 31.7 TFLOP/s), against the 1.3x
+  // and 1.25x required: margins of about 50% on both GPUs.
   course::grading::require_at_least(
       "4.3 speed-up of sgemm_1d_tile over your sgemm_shared at 4096^3 (" + speed(ms_1d) + " vs " +
           speed(shared_ms) + ")",
