@@ -263,17 +263,19 @@ def apt_install(packages: List[str]) -> bool:
     return subprocess.run(command, env=environment).returncode == 0
 
 
-def ensure_dependencies(required: List[str], wanted: List[str]) -> None:
+def ensure_dependencies(required: List[str], wanted: List[str], install_wanted: bool = True) -> None:
     """Installs what `required` (the command cannot work without) and `wanted` (nice to have)
-    lack, with apt when allowed, saying so first and showing apt's own progress."""
+    lack, with apt when allowed, saying so first and showing apt's own progress. With
+    install_wanted False only `required` is installed; a missing `wanted` is only reported."""
     missing = [name for name in probe_dependencies() if name in required + wanted]
     if not missing:
         return
     for name in missing:
         say("course: %s (for %s) is missing" % (name, WHAT_FOR[name]))
-    if can_use_apt() and os.environ.get("COURSE_NO_INSTALL") != "1":
-        packages = [PACKAGES[name] for name in missing]
-        if "doxygen" in missing and os.path.isdir("/usr/share/doxygen-awesome-css") is False:
+    to_install = [name for name in missing if install_wanted or name in required]
+    if to_install and can_use_apt() and os.environ.get("COURSE_NO_INSTALL") != "1":
+        packages = [PACKAGES[name] for name in to_install]
+        if "doxygen" in to_install and os.path.isdir("/usr/share/doxygen-awesome-css") is False:
             packages.append("doxygen-awesome-css")
         say("course: installing it with apt (set COURSE_NO_INSTALL=1 to never install)")
         if not apt_install(packages):
@@ -286,8 +288,9 @@ def ensure_dependencies(required: List[str], wanted: List[str]) -> None:
         if name in fatal:
             say("%scourse: missing %s: %s%s" % (STYLE.red, name, advice, STYLE.reset))
         else:
-            say("%scourse: %s not found (%s); continuing without %s%s" %
-                (STYLE.yellow, name, advice, WHAT_FOR[name], STYLE.reset))
+            say("%scourse: %s not found (%s%s); continuing without %s%s" %
+                (STYLE.yellow, name, advice, "" if install_wanted else ", or run ./course setup",
+                 WHAT_FOR[name], STYLE.reset))
     if fatal:
         raise CourseError("cannot continue without " + " and ".join(fatal))
 
@@ -720,8 +723,11 @@ def command_test(arguments: argparse.Namespace) -> int:
                           "project's own suite. Grade your work with ./course grade")
     find_toolchain()
     strict_docs = os.environ.get("CI") == "true"
+    # Outside CI the HTML documentation is optional here: a test run does not install Doxygen
+    # (about 170 MB, and on a machine without a package registry apt only waits); ./course setup
+    # and ./course docs do.
     ensure_dependencies(["catch2", "benchmark"] + (["doxygen"] if strict_docs else []),
-                        [] if strict_docs else ["doxygen"])
+                        [] if strict_docs else ["doxygen"], install_wanted=False)
     build = os.path.join(ROOT, "build", "solutions")
     log = Log(os.path.join(build, "course-test.log"), arguments.verbose)
     say("course: the project's own suite (log: %s)" % os.path.relpath(log.path, os.getcwd()))

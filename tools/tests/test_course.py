@@ -174,3 +174,39 @@ class ResultsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DependenciesTest(unittest.TestCase):
+    """What ensure_dependencies installs: required always, wanted only when asked to."""
+
+    def setUp(self):
+        self.saved = {name: getattr(course, name)
+                      for name in ("probe_dependencies", "can_use_apt", "apt_install", "say")}
+        self.installed = []
+        self.missing = ["doxygen"]
+        course.probe_dependencies = lambda: list(self.missing)
+        course.can_use_apt = lambda: True
+        course.apt_install = lambda packages: self.installed.extend(packages) or False
+        course.say = lambda text: None
+        self.no_install = os.environ.pop("COURSE_NO_INSTALL", None)
+
+    def tearDown(self):
+        for name, value in self.saved.items():
+            setattr(course, name, value)
+        if self.no_install is not None:
+            os.environ["COURSE_NO_INSTALL"] = self.no_install
+
+    def test_a_missing_wanted_package_is_only_reported_when_not_installing_wanted(self):
+        course.ensure_dependencies(["catch2"], ["doxygen"], install_wanted=False)
+        self.assertEqual(self.installed, [])
+
+    def test_a_missing_wanted_package_is_installed_by_default(self):
+        course.ensure_dependencies(["catch2"], ["doxygen"])
+        self.assertIn("doxygen", self.installed)
+
+    def test_a_missing_required_package_is_installed_and_then_fatal(self):
+        self.missing = ["catch2", "doxygen"]
+        with self.assertRaises(course.CourseError):
+            course.ensure_dependencies(["catch2"], ["doxygen"], install_wanted=False)
+        self.assertIn(course.PACKAGES["catch2"], self.installed)
+        self.assertNotIn("doxygen", self.installed)
