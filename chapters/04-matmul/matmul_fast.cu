@@ -1,7 +1,8 @@
 // 4.4 — The final SGEMM: as close to cuBLAS as you can get.
 //
 // Idea: start from your 2D tile (4.3) and remove what holds it back, one step at a time,
-// measuring each (the lesson's section "From the 2D tile to the final kernel" lists them):
+// measuring each (the lesson's section "Exercise 4.4: The final kernel, within reach of cuBLAS"
+// lists them):
 //   1. store the A tile transposed in shared memory, so that a thread's 8 values of A at step p
 //      are consecutive;
 //   2. move 16 bytes per instruction: float4 loads of global and shared memory (when the sizes
