@@ -866,10 +866,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     setup.add_argument("-v", "--verbose", action="store_true")
     docs = commands.add_parser("docs", help="build the HTML documentation (Doxygen)")
     docs.add_argument("-v", "--verbose", action="store_true")
+    help_command = commands.add_parser("help", help="this list, or one command's options "
+                                                    "(./course help grade)")
+    help_command.add_argument("topic", nargs="?", metavar="COMMAND")
     handlers = {"grade": command_grade, "test": command_test, "setup": command_setup,
                 "docs": command_docs}
     for module in command_modules():
         handlers.update(module.register(commands, grade))
+
+    def command_help(arguments: argparse.Namespace) -> int:
+        if arguments.topic is None:
+            parser.print_help()
+            return 0
+        if arguments.topic not in commands.choices:
+            raise CourseError("there is no command '%s'. The commands: %s" % (
+                arguments.topic, ", ".join(sorted(commands.choices))))
+        commands.choices[arguments.topic].print_help()
+        return 0
+
+    handlers["help"] = command_help
     arguments = parser.parse_args(argv)
     if arguments.command is None:
         parser.print_help()

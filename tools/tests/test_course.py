@@ -210,3 +210,19 @@ class DependenciesTest(unittest.TestCase):
             course.ensure_dependencies(["catch2"], ["doxygen"], install_wanted=False)
         self.assertIn(course.PACKAGES["catch2"], self.installed)
         self.assertNotIn("doxygen", self.installed)
+
+
+class HelpTest(unittest.TestCase):
+    def test_help_lists_the_commands_and_explains_one(self):
+        import contextlib
+        import io
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(course.main(["help"]), 0)
+            self.assertEqual(course.main(["help", "grade"]), 0)
+        self.assertIn("COMMAND", out.getvalue())
+        self.assertIn("--require-gpu", out.getvalue())
+        errors = io.StringIO()
+        with contextlib.redirect_stderr(errors):
+            self.assertEqual(course.main(["help", "nope"]), 2)
+        self.assertIn("there is no command 'nope'", errors.getvalue())
