@@ -44,9 +44,10 @@ void sum_warp_shuffle(const float* x, std::size_t n, float* result, cudaStream_t
 
 void sum_fast(const float* x, std::size_t n, float* result, cudaStream_t stream) {
   // TODO(3.3): many elements per thread (float4 where x is 16-byte aligned: what about the
-  // elements before the first boundary and after the last whole float4?), several independent
-  // accumulators, a grid of blocks-per-SM (cudaOccupancyMaxActiveBlocksPerMultiprocessor) times
-  // SMs, then shuffles and one atomicAdd per block.
+  // elements before the first boundary and after the last whole float4?), several loads issued
+  // before the first is used, a grid of blocks-per-SM
+  // (cudaOccupancyMaxActiveBlocksPerMultiprocessor) times SMs, then shuffles and one atomicAdd per
+  // block.
   COURSE_TODO("3.3", "sum_fast: a reduction at the memory's bandwidth");
 }
 

@@ -5,7 +5,7 @@
 // GPUs, or streams) the parallel part gets: Amdahl's law. Gustafson's law looks the other way:
 // give n times the resources n times the work, and the serial part becomes a smaller share.
 // The given AmdahlWorkload makes both measurable: its serial part is a pair of copies through
-// PCIe, which more SMs cannot speed up; its parallel part is a compute-bound kernel whose work is
+// PCIe, which more SMs cannot speed up; its parallel part is a latency-bound kernel whose work is
 // spread over exactly as many SMs as asked (one block per SM), so that twice the SMs take half
 // the time.
 // Launch shape (the given kernel): `sms` blocks of 128 threads (4 warps: one per scheduler of an
@@ -31,7 +31,9 @@ constexpr int kWorkThreads = 128;  // 4 warps: one per warp scheduler of an SM
 constexpr int kChain = 64;         // dependent FMAs per work unit
 
 // Every thread of block b runs its share of `work` units, each a chain of kChain dependent FMAs:
-// the SM's time is set by the FMA latency and the number of units, not by memory.
+// latency-bound, not compute-bound. Each FMA waits for the one before it, and 4 warps per SM
+// cannot hide that wait, so the FP32 units sit mostly idle; the SM's time is set by the FMA
+// latency and the number of units, not by memory nor by the units' throughput.
 __global__ void __launch_bounds__(kWorkThreads)
     work_kernel(float* __restrict__ sink, std::int64_t work) {
   // The block's dynamic shared memory (see one_block_per_sm_bytes) is not used: it is reserved

@@ -2,8 +2,9 @@
 //
 // FP32: every SM has a number of FP32 units; each can finish one fused multiply-add (FMA) per
 // clock, and an FMA counts as two floating-point operations (a multiply and an add).
-// Memory: the memory clock as CUDA reports it, two transfers per clock (double data rate), and
-// the bus width converted from bits to bytes.
+// Memory: the memory clock as CUDA reports it, two transfers per pin per clock, and the bus width
+// converted from bits to bytes. For HBM the 2 is double data rate (both clock edges); for GDDR6/6X
+// CUDA reports half the per-pin data rate, so the same 2 gives the rated bandwidth by convention.
 #include "chapter1.hpp"
 
 namespace chapter1 {

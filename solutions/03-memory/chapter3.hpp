@@ -128,8 +128,8 @@ void sum_shared_tree(const float* x, std::size_t n, float* result, cudaStream_t 
 void sum_warp_shuffle(const float* x, std::size_t n, float* result, cudaStream_t stream = nullptr);
 
 /// Step 3: a grid sized to fill the GPU once (the occupancy API: blocks per SM times SMs), each
-/// thread summing many elements with a grid-stride loop of float4 loads into independent
-/// accumulators, then warp shuffles and one atomicAdd per block. Any alignment of x and any n.
+/// thread summing many elements with a grid-stride loop of float4 loads, several issued before
+/// the first is used, then warp shuffles and one atomicAdd per block. Any alignment of x and any n.
 void sum_fast(const float* x, std::size_t n, float* result, cudaStream_t stream = nullptr);
 
 // ---- 3.6 (unified_memory.cu, optional) --------------------------------------------------------

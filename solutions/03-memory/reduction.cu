@@ -13,8 +13,9 @@
 // atomics start from 0 and nothing waits.
 // Changed from step to step: step 2 replaces the shared-memory levels inside a warp by
 // __shfl_down_sync (registers, no __syncthreads); step 3 gives every thread many elements
-// (float4 loads, four independent accumulators), so that the tree's cost is spread over
-// thousands of elements instead of one, and enough loads are in flight to keep HBM busy.
+// (float4 loads, four of them issued before the first is used), so that the tree's cost is
+// spread over thousands of elements instead of one, and enough loads are in flight to keep HBM
+// busy.
 #include <cuda_runtime.h>
 
 #include <array>
@@ -106,9 +107,10 @@ __global__ void __launch_bounds__(kThreads)
 
 // Step 3: many elements per thread. x + head is 16-byte aligned: the first `head` (< 4)
 // elements and the last `tail` (< 4) are summed one by one by the first threads of the grid;
-// the `vectors` float4 in between with a grid-stride loop, four loads per iteration into four
-// independent accumulators: four 16-byte loads in flight per thread, where one accumulator
-// would make each addition wait for the previous one.
+// the `vectors` float4 in between with a grid-stride loop, four loads per iteration, all issued
+// before the first addition: four 16-byte loads in flight per thread (a thread waits only when
+// an instruction needs a loaded value). The four accumulators, one per load, only split the
+// chain of dependent additions, which wait a few cycles each against the memory's latency.
 __global__ void __launch_bounds__(kThreads)
     fast_kernel(const float* __restrict__ x, std::size_t head, std::size_t vectors,
                 std::size_t tail, float* result) {

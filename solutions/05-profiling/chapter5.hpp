@@ -144,9 +144,9 @@ double gustafson_speedup(double serial_fraction, double n);
 
 /// Given (complete, in amdahl.cu): a program with a serial part that more SMs cannot speed up
 /// (an upload and a download of `transfer_bytes` through pinned memory) and a parallel part (a
-/// compute-bound kernel whose `work` units are spread evenly over exactly `sms` SMs, one block
-/// per SM). Run on twice the SMs, the parallel part takes half the time. Everything runs on
-/// stream(). Move-only.
+/// latency-bound kernel, chains of dependent FMAs, whose `work` units are spread evenly over
+/// exactly `sms` SMs, one block per SM). Run on twice the SMs, the parallel part takes half the
+/// time. Everything runs on stream(). Move-only.
 class AmdahlWorkload {
  public:
   /// Allocates the buffers (pinned and device), `transfer_bytes` each (rounded down to floats).

@@ -228,6 +228,7 @@ TEST_CASE("3.2 transpose_conflict_free runs close to the copy rate", "[3.2][spee
   course::grading::require_at_least(
       "3.2 speed-up of transpose_conflict_free over the given transpose_naive at 8192 x 8192",
       naive_ms / free_ms, 2.0, "x",
-      "the conflict-free tile should make the transpose nearly a copy; check with ncu's "
-      "l1tex__data_bank_conflicts_pipe_lsu_mem_shared.sum that the tile has no bank conflicts");
+      "the conflict-free tile should make the transpose nearly a copy; check with ncu that the "
+      "tile's shared-memory wavefronts (l1tex__data_pipe_lsu_wavefronts_mem_shared_op_ld.sum) "
+      "equal its shared load instructions (smsp__inst_executed_op_shared_ld.sum)");
 }

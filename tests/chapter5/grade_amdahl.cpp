@@ -4,7 +4,7 @@
 // measures by actually running the parallel part on 2, 4, 8 and 16 times the SMs.
 //
 // The tolerance, 10% of the measured speed-up: the prediction and the measurement come from the
-// same machine in the same run. The workload's parallel part is a compute-bound kernel with one
+// same machine in the same run. The workload's parallel part is a latency-bound kernel with one
 // block per SM, so its time scales with 1 / SMs within a per cent or two; its serial part (two
 // copies through PCIe) does not change with the SMs; the gaps between the steps (launches,
 // events) are microseconds against milliseconds. A formula with the fractions swapped, or a
