@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
 #include "large_arrays.hpp"
-#include "call_checks.hpp"
 #include "launch_checks.hpp"
 #include "launch_recorder.hpp"
 #include "launch_recorder_test_kernels.hpp"
@@ -92,8 +92,9 @@ TEST_CASE("a recording that could not be made fails the launch check, except two
 
   // A tool's hold on CUPTI: not run only in the project's own sanitizer runs.
   LaunchRecording held;
-  held.unavailable_reason = "cuptiActivityRegisterCallbacks returned "
-                            "CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED";
+  held.unavailable_reason =
+      "cuptiActivityRegisterCallbacks returned "
+      "CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED";
   held.tool_holds_cupti = true;
   CHECK(launch_check_verdict(held, true).outcome == LaunchCheckOutcome::not_run);
   CHECK_THAT(launch_check_verdict(held, true).message,
@@ -105,8 +106,7 @@ TEST_CASE("a recording that could not be made fails the launch check, except two
   absent.unavailable_reason = "this build has no CUPTI";
   absent.build_has_no_cupti = true;
   for (const bool under_sanitizer : {false, true}) {
-    CHECK(launch_check_verdict(absent, under_sanitizer).outcome ==
-          LaunchCheckOutcome::not_graded);
+    CHECK(launch_check_verdict(absent, under_sanitizer).outcome == LaunchCheckOutcome::not_graded);
   }
 }
 
@@ -344,8 +344,8 @@ TEST_CASE("time_student sees work left running on another stream", "[common][gpu
   cudaStream_t other = nullptr;  // does not wait for the default stream, nor it for this one
   COURSE_CUDA_CHECK(cudaStreamCreateWithFlags(&other, cudaStreamNonBlocking));
   // Honest: the work on the stream the events are on, or waited for before returning.
-  const course::grading::StudentTiming honest = course::grading::measure_student(
-      [] { launch_recorder_test::launch_spin(2); }, {1, 5});
+  const course::grading::StudentTiming honest =
+      course::grading::measure_student([] { launch_recorder_test::launch_spin(2); }, {1, 5});
   INFO("honest: " << honest.timing.median_ms << " ms timed, " << honest.tail_ms << " ms after");
   CHECK(honest.timing.median_ms >= 1.5);
   CHECK_FALSE(course::grading::work_left_running(honest));
@@ -385,8 +385,7 @@ TEST_CASE("compare_with_host finds a changed input element", "[common][gpu]") {
   CHECK(changed.first == at);
 }
 
-TEST_CASE("require_fresh_result passes a function that computes from its inputs",
-          "[common][gpu]") {
+TEST_CASE("require_fresh_result passes a function that computes from its inputs", "[common][gpu]") {
   COURSE_REQUIRE_GPU();
   const std::size_t n = 100003;
   std::vector<float> x = course::random_floats(n, 1);

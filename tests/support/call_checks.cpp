@@ -83,8 +83,9 @@ course::Timing time_student(const std::string& what, const std::function<void()>
                             const course::TimingOptions& options, cudaStream_t stream) {
   const StudentTiming measured = measure_student(call, options, stream);
   require_that(!work_left_running(measured),
-               what + ": work still running after your function's stream finished (another "
-                      "stream?): the timed region took " +
+               what +
+                   ": work still running after your function's stream finished (another "
+                   "stream?): the timed region took " +
                    milliseconds_text(measured.timing.median_ms) +
                    ", and the GPU was still busy for " + milliseconds_text(measured.tail_ms) +
                    " after it (medians of " + std::to_string(options.repetitions) +
@@ -133,8 +134,9 @@ void require_fresh_result(const std::string& what, const FreshCall& fresh) {
   });
   const std::string mismatch = fresh.mismatch();
   require_that(mismatch.empty(),
-               what + ": your function returned the result of an earlier call (memoised?): after "
-                      "the timed calls the grader wrote new values into the same input buffers" +
+               what +
+                   ": your function returned the result of an earlier call (memoised?): after "
+                   "the timed calls the grader wrote new values into the same input buffers" +
                    std::string(fresh.poison_outputs ? ", poisoned the output" : "") +
                    " and called it once more, and the result does not match the new inputs (" +
                    mismatch +
@@ -157,8 +159,8 @@ InputDifference compare_with_host(const void* device, const void* host, std::siz
   const auto* host_bytes = static_cast<const unsigned char*>(host);
   for (std::size_t begin = 0; begin < count; begin += per_chunk) {
     const std::size_t elements = std::min(per_chunk, count - begin);
-    COURSE_CUDA_CHECK(cudaMemcpy(copy.data(), device_bytes + begin * size, elements * size,
-                                 cudaMemcpyDefault));
+    COURSE_CUDA_CHECK(
+        cudaMemcpy(copy.data(), device_bytes + begin * size, elements * size, cudaMemcpyDefault));
     for (std::size_t i = 0; i < elements; ++i) {
       if (std::memcmp(copy.data() + i * size, host_bytes + (begin + i) * size, size) != 0) {
         if (difference.changed++ == 0)
@@ -169,9 +171,8 @@ InputDifference compare_with_host(const void* device, const void* host, std::siz
   return difference;
 }
 
-void require_input_unchanged(const std::string& what, const std::string& name,
-                             const void* device, const void* host, std::size_t count,
-                             std::size_t size) {
+void require_input_unchanged(const std::string& what, const std::string& name, const void* device,
+                             const void* host, std::size_t count, std::size_t size) {
   const InputDifference difference = compare_with_host(device, host, count, size);
   require_that(difference.changed == 0,
                what + " changed its input " + name + ": " + std::to_string(difference.changed) +

@@ -102,9 +102,8 @@ struct InputDifference {
 /// Fails "<what> changed its input <name> ..." when the `count` elements of `size` bytes at
 /// `device` no longer equal `host` (the grader's copy): a function that zeroes or overwrites a
 /// const input makes any later check compare garbage with garbage.
-void require_input_unchanged(const std::string& what, const std::string& name,
-                             const void* device, const void* host, std::size_t count,
-                             std::size_t size);
+void require_input_unchanged(const std::string& what, const std::string& name, const void* device,
+                             const void* host, std::size_t count, std::size_t size);
 
 template <typename T>
 void require_input_unchanged(const std::string& what, const std::string& name, const T* device,

@@ -118,19 +118,19 @@ std::string library_of_kernel(const std::string& demangled_name) {
   // (ampere_sgemm_128x64_nn, sm90_xmma_gemm_..._cublas), the xmma and nvjet families, its own
   // GEMM/GEMV/transpose helpers, and parameter types named cublas* (cublasTransposeParams<float>,
   // cublasGemvParams<...>) that no student kernel has.
-  static const char* const kArchitecturePrefixes[] = {
-      "kepler_", "maxwell_", "pascal_", "volta_", "turing_", "ampere_", "ada_", "hopper_",
-      "blackwell_"};
+  static const char* const kArchitecturePrefixes[] = {"kepler_", "maxwell_", "pascal_",
+                                                      "volta_",  "turing_",  "ampere_",
+                                                      "ada_",    "hopper_",  "blackwell_"};
   for (const char* prefix : kArchitecturePrefixes) {
     if (starts_with(name, prefix))
       return "cuBLAS";
   }
   if (starts_with_sm_architecture(name))
     return "cuBLAS";
-  static const char* const kCublasNames[] = {"xmma",          "nvjet",        "gemmSN_",
-                                             "gemmk1_",       "gemv2",        "gemvx",
-                                             "gemvNSP",       "splitKreduce", "transpose_readWrite",
-                                             "geam_",         "cublas"};
+  static const char* const kCublasNames[] = {"xmma",    "nvjet",        "gemmSN_",
+                                             "gemmk1_", "gemv2",        "gemvx",
+                                             "gemvNSP", "splitKreduce", "transpose_readWrite",
+                                             "geam_",   "cublas"};
   for (const char* part : kCublasNames) {
     if (name.find(part) != std::string::npos)
       return "cuBLAS";
