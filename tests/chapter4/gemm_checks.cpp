@@ -439,15 +439,8 @@ double SpeedOperands::time_student_ms(const std::string& what, const Gemm& gemm,
           what + size, [&] { gemm(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); },
           options)
           .median_ms;
-  const double elements = static_cast<double>(n_) * n_;
-  grading::require_possible_time(what + size, ms, 3.0 * elements * sizeof(float));
-  grading::require_not_faster_than(what + size, ms,
-                                   std::string("the grader's cuBLAS SGEMM ") +
-                                       (precision == Precision::fp32 ? "(FP32)" : "with TF32") +
-                                       " on the same operands",
-                                   cublas_ms(precision), kFasterThanCublasAtMost);
-
   // Once more on new A and B in the same buffers, C poisoned.
+  const double elements = static_cast<double>(n_) * n_;
   std::vector<float> host_a;
   std::vector<float> host_b;
   const std::uint64_t seed = grading::seed() + 31;
@@ -468,6 +461,13 @@ double SpeedOperands::time_student_ms(const std::string& what, const Gemm& gemm,
   fresh.own_kernels_only = own_kernels_only;
   fresh.context = "m = n = k = " + std::to_string(n_);
   grading::require_fresh_result(what + size, fresh);
+  // After the fresh call, so that a memoised result is reported as such, not as impossibly fast.
+  grading::require_possible_time(what + size, ms, 3.0 * elements * sizeof(float));
+  grading::require_not_faster_than(what + size, ms,
+                                   std::string("the grader's cuBLAS SGEMM ") +
+                                       (precision == Precision::fp32 ? "(FP32)" : "with TF32") +
+                                       " on the same operands",
+                                   cublas_ms(precision), kFasterThanCublasAtMost);
   return ms;
 }
 
