@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 
@@ -82,6 +83,10 @@ bool work_left_running(const StudentTiming& measured) {
 course::Timing time_student(const std::string& what, const std::function<void()>& call,
                             const course::TimingOptions& options, cudaStream_t stream) {
   const StudentTiming measured = measure_student(call, options, stream);
+  // In the test's output (ctest -V), not on the scoreboard: the margin of this check.
+  std::cout << "COURSE-TIMING: " << what << ": " << milliseconds_text(measured.timing.median_ms)
+            << " timed, the GPU busy " << milliseconds_text(measured.tail_ms) << " after (allowed "
+            << milliseconds_text(allowed_tail_ms(measured)) << ")" << std::endl;
   require_that(!work_left_running(measured),
                what +
                    ": work still running after your function's stream finished (another "
