@@ -25,7 +25,7 @@ TEST_CASE("1.5 vector_add_fast reaches the copy bandwidth", "[1.5][speed]") {
   COURSE_REQUIRE_GPU();
   const std::size_t n = std::size_t{1} << 27;
   const double copy = course::measured_copy_bandwidth();
-  const double kernel = chapter1_grading::measure_bandwidth(kLauncher, n);
+  const double kernel = chapter1_grading::measure_bandwidth("1.5", kLauncher, n);
   INFO("device: " << course::describe(course::device_info()));
   course::grading::require_share_of_copy(
       "bandwidth", kernel, copy, 95.0,

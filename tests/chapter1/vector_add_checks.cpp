@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
 #include "large_arrays.hpp"
@@ -37,6 +38,11 @@ void check_correct_for_all_sizes(const std::string& exercise, const Launcher& la
       COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
     });
 
+    // Inputs left as they were: the check below compares with the grader's own copies anyway,
+    // but a function that overwrites a and b is wrong (they are const).
+    course::grading::require_input_unchanged(exercise + " vector_add", "a", device_a.data(), a);
+    course::grading::require_input_unchanged(exercise + " vector_add", "b", device_b.data(), b);
+
     const std::vector<float> c = device_c.to_host();
     // float addition is correctly rounded: the only error allowed is that one rounding.
     const course::Comparison result =
@@ -52,9 +58,11 @@ void check_correct_for_all_sizes(const std::string& exercise, const Launcher& la
                                                 << "(is the bounds check missing?)");
     REQUIRE(overwritten == 0);
 
-    // Right results, but were they computed on the GPU?
-    if (n > 0)
+    // Right results, but were they computed on the GPU, in a kernel of the student's own?
+    if (n > 0) {
       course::grading::require_some_kernel(exercise, recording, "n = " + std::to_string(n));
+      course::grading::require_own_kernels(exercise, recording, "n = " + std::to_string(n));
+    }
   }
 }
 
@@ -88,13 +96,50 @@ void check_correct_past_2_to_31(const std::string& exercise, const Launcher& lau
                             " elements after c[n-1] were changed (is the bounds check missing?)");
 }
 
-double measure_bandwidth(const Launcher& launch, std::size_t n) {
-  const std::vector<float> host = course::random_floats(n, course::grading::seed());
-  const course::DeviceArray<float> a = course::to_device(host);
-  const course::DeviceArray<float> b = course::to_device(host);
+double measure_bandwidth(const std::string& exercise, const Launcher& launch, std::size_t n) {
+  namespace grading = course::grading;
+  std::vector<float> host_a = course::random_floats(n, grading::seed());
+  std::vector<float> host_b = host_a;
+  course::DeviceArray<float> a = course::to_device(host_a);
+  course::DeviceArray<float> b = course::to_device(host_b);
   course::DeviceArray<float> c(n);
-  const course::Timing timing =
-      course::time_gpu([&] { launch(a.data(), b.data(), c.data(), n, nullptr); }, {3, 30});
+  const std::string what = exercise + " vector_add at n = " + std::to_string(n);
+  const course::Timing timing = grading::time_student(
+      what, [&] { launch(a.data(), b.data(), c.data(), n, nullptr); }, {3, 30});
+
+  // The same call on new values in the same buffers: a result kept from an earlier call with the
+  // same pointers (or computed once in a warm-up) does not match them.
+  grading::FreshCall fresh;
+  fresh.new_inputs = [&] {
+    host_a = course::random_floats(n, grading::seed() + 101, -100.0f, 100.0f);
+    host_b = course::random_floats(n, grading::seed() + 102, -100.0f, 100.0f);
+    a.copy_from_host(host_a);
+    b.copy_from_host(host_b);
+  };
+  fresh.poison_outputs = [&] { c.fill_bytes(0xFF); };
+  fresh.call = [&] { launch(a.data(), b.data(), c.data(), n, nullptr); };
+  fresh.mismatch = [&]() -> std::string {
+    grading::require_input_unchanged(what, "a", a.data(), host_a);
+    grading::require_input_unchanged(what, "b", b.data(), host_b);
+    const std::vector<float> got = c.to_host();
+    std::size_t wrong = 0;
+    std::size_t first = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double expected = double(host_a[i]) + double(host_b[i]);
+      // One rounding allowed, as in the correctness test; NaN (the poison) never passes.
+      if (!(std::fabs(got[i] - expected) <= 1e-7 * std::fabs(expected) + 1e-30) && wrong++ == 0)
+        first = i;
+    }
+    if (wrong == 0)
+      return "";
+    return std::to_string(wrong) + " of " + std::to_string(n) + " elements of c differ; c[" +
+           std::to_string(first) + "] = " + std::to_string(got[first]) + ", expected " +
+           std::to_string(double(host_a[first]) + double(host_b[first])) +
+           (course::is_poison(got[first]) ? " (never written)" : "");
+  };
+  fresh.own_kernels_only = true;
+  fresh.context = "n = " + std::to_string(n);
+  grading::require_fresh_result(what, fresh);
   return 3.0 * n * sizeof(float) / (timing.median_ms * 1e-3);
 }
 

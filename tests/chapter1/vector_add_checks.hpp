@@ -13,8 +13,9 @@ using Launcher = std::function<void(const float*, const float*, float*, std::siz
 
 /// Runs `launch` for every interesting size (and `extra_large`) on random data into a poisoned
 /// output with a poisoned guard region after it, and REQUIREs every element to match the CPU
-/// reference, the guard to be untouched and, for n > 0, at least one kernel to have been launched
-/// (when launches can be recorded here). `exercise` ("1.2") starts the messages.
+/// reference, the guard to be untouched, a and b unchanged and, for n > 0, at least one kernel
+/// to have been launched, all of them the student's own (not a library's). `exercise` ("1.2")
+/// starts the messages.
 void check_correct_for_all_sizes(const std::string& exercise, const Launcher& launch,
                                  std::size_t extra_large);
 
@@ -23,7 +24,10 @@ void check_correct_for_all_sizes(const std::string& exercise, const Launcher& la
 /// is not free, it notes "the 2^31+ case was not run: needs ..." and passes.
 void check_correct_past_2_to_31(const std::string& exercise, const Launcher& launch);
 
-/// Median bandwidth of `launch` at n floats (bytes read + written over the median time, bytes/s).
-double measure_bandwidth(const Launcher& launch, std::size_t n);
+/// Median bandwidth of `launch` at n floats (bytes read + written over the median time, bytes/s),
+/// timed with course::grading::time_student (nothing may keep running after the call), then one
+/// more call on new inputs in the same buffers, checked (no result memoised or replayed), with
+/// a and b unchanged and only the student's own kernels. `exercise` ("1.2") starts the messages.
+double measure_bandwidth(const std::string& exercise, const Launcher& launch, std::size_t n);
 
 }  // namespace chapter1_grading

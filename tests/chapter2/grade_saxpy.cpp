@@ -149,10 +149,11 @@ TEST_CASE("2.1 saxpy reaches the memory bandwidth", "[2.1][speed]") {
   const auto blocks = static_cast<unsigned>(course::blocks_to_cover(n, 256));
   const double copy = course::measured_copy_bandwidth();
   const double kernel = chapter2_grading::measure_saxpy_bandwidth(
+      "2.1 saxpy",
       [&](float a, const float* x, float* y, std::size_t count) {
         chapter2::saxpy(a, x, y, count, blocks, 256);
       },
-      n);
+      n, true);
   INFO("device: " << course::describe(course::device_info()) << "; grid: " << blocks
                   << " blocks of 256 threads");
   course::grading::require_share_of_copy(

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "chapter2.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
@@ -58,7 +59,9 @@ TEST_CASE("2.5 thrust_saxpy and thrust_norm reach the memory bandwidth", "[2.5][
   const double copy = course::measured_copy_bandwidth();
 
   const std::size_t saxpy_n = std::size_t{1} << 26;
-  const double saxpy = chapter2_grading::measure_saxpy_bandwidth(kThrustSaxpy, saxpy_n);
+  // Thrust's kernels are the point of 2.5: no own-kernel check.
+  const double saxpy =
+      chapter2_grading::measure_saxpy_bandwidth("2.5 thrust_saxpy", kThrustSaxpy, saxpy_n, false);
   course::grading::require_share_of_copy(
       "thrust_saxpy bandwidth", saxpy, copy, 50.0,
       "one thrust::transform over thrust::device_ptr ranges of x and y with a __host__ "
@@ -68,10 +71,35 @@ TEST_CASE("2.5 thrust_saxpy and thrust_norm reach the memory bandwidth", "[2.5][
   // sum back and frees the scratch: some tens of microseconds that no student code can avoid.
   // 2^27 elements (512 MiB) keep that small next to the time spent reading x.
   const std::size_t norm_n = std::size_t{1} << 27;
-  const course::DeviceArray<float> x = course::to_device(course::random_floats(norm_n, 3));
-  const course::Timing timing =
-      course::time_gpu([&] { chapter2::thrust_norm(x.data(), norm_n); }, {3, 20});
+  std::vector<float> host_x = course::random_floats(norm_n, 3);
+  course::DeviceArray<float> x = course::to_device(host_x);
+  const course::Timing timing = course::grading::time_student(
+      "2.5 thrust_norm at n = 2^27", [&] { chapter2::thrust_norm(x.data(), norm_n); }, {3, 20});
   const double norm = 1.0 * norm_n * sizeof(float) / (timing.median_ms * 1e-3);
+  // Once more on new values in the same buffer: a norm remembered from an earlier call is wrong.
+  {
+    double returned = 0;
+    double expected = 0;
+    course::grading::FreshCall fresh;
+    fresh.new_inputs = [&] {
+      host_x = course::random_floats(norm_n, course::grading::seed() + 5, 0.0f, 2.0f);
+      x.copy_from_host(host_x);
+      double sum_of_squares = 0;
+      for (const float value : host_x)
+        sum_of_squares += double(value) * double(value);
+      expected = std::sqrt(sum_of_squares);
+    };
+    fresh.call = [&] { returned = chapter2::thrust_norm(x.data(), norm_n); };
+    fresh.mismatch = [&]() -> std::string {
+      course::grading::require_input_unchanged("2.5 thrust_norm", "x", x.data(), host_x);
+      // Looser than the correctness test's 1e-6 (a float sum of 2^27 squares rounds more): a
+      // remembered norm is off by a factor of 2 here.
+      if (std::fabs(returned - expected) <= 1e-4 * expected)
+        return "";
+      return "returned " + std::to_string(returned) + ", expected " + std::to_string(expected);
+    };
+    course::grading::require_fresh_result("2.5 thrust_norm at n = 2^27", fresh);
+  }
   course::grading::require_share_of_copy(
       "thrust_norm bandwidth", norm, copy, 50.0,
       "one thrust::transform_reduce over a thrust::device_ptr range of x, squaring in the "

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
 
@@ -41,7 +43,8 @@ inline SaxpyData make_saxpy_data(std::size_t n, std::uint64_t seed) {
 }
 
 /// Uploads x, and y followed by a poisoned guard region, runs `saxpy`, and REQUIREs every y[i]
-/// to match the double reference and the guard to be untouched. The caller INFOs the context.
+/// to match the double reference, the guard to be untouched and x (const) unchanged. The caller
+/// INFOs the context.
 inline void check_saxpy(const Saxpy& saxpy, const SaxpyData& data) {
   const std::size_t n = data.x.size();
   std::vector<float> y_and_guard(n + kGuard);
@@ -52,6 +55,7 @@ inline void check_saxpy(const Saxpy& saxpy, const SaxpyData& data) {
 
   saxpy(kA, device_x.data(), device_y.data(), n);
   COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+  course::grading::require_input_unchanged("the SAXPY", "x", device_x.data(), data.x);
 
   const std::vector<float> y = device_y.to_host();
   // One fused multiply-add rounds once, a multiply then an add twice; with |a x| <= 2.5 and
@@ -71,12 +75,37 @@ inline void check_saxpy(const Saxpy& saxpy, const SaxpyData& data) {
 }
 
 /// Median bandwidth of `saxpy` on n floats in bytes/s: x read, y read and y written, 12 bytes per
-/// element, over the median of 30 timed runs.
-inline double measure_saxpy_bandwidth(const Saxpy& saxpy, std::size_t n) {
-  const course::DeviceArray<float> x = course::to_device(course::random_floats(n, 1));
+/// element, over the median of 30 runs timed with course::grading::time_student (nothing may
+/// keep running after the call). Then one more call on new x and y in the same buffers, checked
+/// against the double reference (no result memoised or replayed), x unchanged, and with
+/// `own_kernels_only` only the student's own kernels. `what` ("2.1 saxpy") starts the messages.
+inline double measure_saxpy_bandwidth(const std::string& what, const Saxpy& saxpy, std::size_t n,
+                                      bool own_kernels_only) {
+  namespace grading = course::grading;
+  course::DeviceArray<float> x = course::to_device(course::random_floats(n, 1));
   course::DeviceArray<float> y = course::to_device(course::random_floats(n, 2));
-  const course::Timing timing =
-      course::time_gpu([&] { saxpy(kA, x.data(), y.data(), n); }, {3, 30});
+  const course::Timing timing = grading::time_student(
+      what + " at n = " + std::to_string(n), [&] { saxpy(kA, x.data(), y.data(), n); }, {3, 30});
+
+  SaxpyData data;
+  grading::FreshCall fresh;
+  fresh.new_inputs = [&] {
+    data = make_saxpy_data(n, grading::seed() + 7);
+    x.copy_from_host(data.x);
+    y.copy_from_host(data.y);  // y is the output too: its new values are the poison
+  };
+  fresh.call = [&] { saxpy(kA, x.data(), y.data(), n); };
+  fresh.mismatch = [&]() -> std::string {
+    grading::require_input_unchanged(what, "x", x.data(), data.x);
+    const std::vector<float> got = y.to_host();
+    // The correctness test's tolerance.
+    const course::Comparison result =
+        course::compare_close(got.data(), data.expected.data(), n, {1e-6, 1e-6});
+    return result.ok() ? std::string() : "y: " + result.summary();
+  };
+  fresh.own_kernels_only = own_kernels_only;
+  fresh.context = "n = " + std::to_string(n);
+  grading::require_fresh_result(what + " at n = " + std::to_string(n), fresh);
   return 3.0 * n * sizeof(float) / (timing.median_ms * 1e-3);
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "chapter3.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
@@ -77,8 +78,10 @@ TEST_CASE("3.1 scale_x_soa is exact for every size", "[3.1][correctness]") {
                               ": " + std::to_string(overwritten) + " of the " +
                               std::to_string(kGuard) +
                               " floats after x[n-1] changed (does every thread stop at i < n?)");
-    if (n > 0)
+    if (n > 0) {
       course::grading::require_some_kernel("3.1", recording, "n = " + std::to_string(n));
+      course::grading::require_own_kernels("3.1", recording, "n = " + std::to_string(n));
+    }
   }
 }
 
@@ -100,15 +103,38 @@ TEST_CASE("3.1 scale_x_soa moves only the bytes it needs", "[3.1][speed]") {
   // 2^26 particles: x alone is 256 MiB and the AoS array 1 GiB, both far above the 50 MB L2, so
   // every timed run streams from DRAM.
   const std::size_t n = std::size_t{1} << 26;
-  course::DeviceArray<float> x = course::to_device(course::random_floats(n, 1));
+  std::vector<float> host_x = course::random_floats(n, 1);
+  course::DeviceArray<float> x = course::to_device(host_x);
   course::DeviceArray<chapter3::Particle> particles(n);
   particles.fill_bytes(0);  // 0.0f everywhere: the timings do not depend on the values
   const double copy = course::measured_copy_bandwidth();
-  // factor 1: the values do not drift over the repetitions; every element is still read and
-  // written.
-  const course::Timing soa = course::time_gpu([&] { chapter3::scale_x_soa(x.data(), n, 1.0f); });
-  const course::Timing aos =
-      course::time_gpu([&] { chapter3::scale_x_aos(particles.data(), n, 1.0f); });
+  // factor -1: the values do not drift over the repetitions, and every element changes, so it
+  // must be read and written (a factor of 1 would leave x as it is).
+  const course::Timing soa = course::grading::time_student(
+      "3.1 scale_x_soa", [&] { chapter3::scale_x_soa(x.data(), n, -1.0f); });
+  const course::Timing aos = course::grading::time_student(
+      "3.1 scale_x_aos (given)", [&] { chapter3::scale_x_aos(particles.data(), n, -1.0f); });
+  // Once more on new values in the same buffer, with the correctness test's factor: a result
+  // kept from an earlier call does not match them.
+  {
+    std::vector<float> expected(n);
+    course::grading::FreshCall fresh;
+    fresh.new_inputs = [&] {
+      host_x = course::random_floats(n, course::grading::seed() + 3, -100.0f, 100.0f);
+      for (std::size_t i = 0; i < n; ++i)
+        expected[i] = host_x[i] * kFactor;
+      x.copy_from_host(host_x);
+    };
+    fresh.call = [&] { chapter3::scale_x_soa(x.data(), n, kFactor); };
+    fresh.mismatch = [&]() -> std::string {
+      std::size_t mismatches = 0;
+      const std::string first = describe_differences(x.to_host(), expected, &mismatches);
+      return mismatches == 0 ? std::string() : std::to_string(mismatches) + " differ, " + first;
+    };
+    fresh.own_kernels_only = true;
+    fresh.context = "n = 2^26";
+    course::grading::require_fresh_result("3.1 scale_x_soa at n = 2^26", fresh);
+  }
   const double bytes = 2.0 * sizeof(float) * static_cast<double>(n);  // read x, write x
   const double soa_rate = bytes / (soa.median_ms * 1e-3);
   INFO("device: " << course::describe(course::device_info()) << "; n = " << n << "; scale_x_soa "

@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "chapter3.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
+#include "launch_checks.hpp"
 
 namespace {
 
@@ -81,11 +83,19 @@ using Histogram = void (*)(const std::uint8_t*, std::size_t, unsigned*, cudaStre
 
 // Runs `function` on the bytes with the output poisoned (0xAB in every byte: 2880154539 per
 // bin), so that a function that does not zero the histogram, or misses a block's merge, fails.
+// With `recording`, the call's launches are recorded into it.
 std::vector<unsigned> run(Histogram function, const course::DeviceArray<std::uint8_t>& data,
-                          std::size_t n, course::DeviceArray<unsigned>& histogram) {
+                          std::size_t n, course::DeviceArray<unsigned>& histogram,
+                          course::grading::LaunchRecording* recording = nullptr) {
   histogram.fill_bytes(0xAB);
-  function(data.data(), n, histogram.data(), nullptr);
-  COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+  const auto call = [&] {
+    function(data.data(), n, histogram.data(), nullptr);
+    COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+  };
+  if (recording != nullptr)
+    *recording = course::grading::try_record_launches(call);
+  else
+    call();
   return histogram.to_host();
 }
 
@@ -99,8 +109,11 @@ void check_counts(const char* name, Histogram function, const std::vector<std::s
       const course::DeviceArray<std::uint8_t> data = course::to_device(bytes);
       // Twice: a race (a missing barrier) need not show on every run.
       for (int attempt = 0; attempt < 2; ++attempt) {
-        const std::string mismatch =
-            compare_histograms(run(function, data, n, histogram), expected, n);
+        course::grading::LaunchRecording recording;
+        const std::string mismatch = compare_histograms(
+            run(function, data, n, histogram, attempt == 0 ? &recording : nullptr), expected, n);
+        course::grading::require_input_unchanged(std::string("3.4 ") + name, "data", data.data(),
+                                                 bytes);
         INFO("3.4 " << name << " on n = " << n << " bytes of " << describe(kind) << ", run "
                     << attempt + 1 << "; seed = " << seed << " (replay: COURSE_SEED=" << seed
                     << "); the histogram was poisoned with 0xAB bytes first (the function must "
@@ -110,6 +123,10 @@ void check_counts(const char* name, Histogram function, const std::vector<std::s
                      "__syncthreads before the merge, every block merged, the last n % 16 bytes "
                      "counted");
         REQUIRE(mismatch.empty());
+        // The lesson asks for a kernel of one's own (the given baseline is one too).
+        if (attempt == 0 && n > 0)
+          course::grading::require_own_kernels(std::string("3.4 ") + name, recording,
+                                               "n = " + std::to_string(n));
       }
     }
   }
@@ -181,12 +198,14 @@ TEST_CASE("3.4 histogram_shared beats global atomics on skewed data and streams 
     REQUIRE(mismatch.empty());
   }
   const double global_ms =
-      course::time_gpu(
+      course::grading::time_student(
+          "3.4 histogram_global_atomics (given) on skewed data",
           [&] { chapter3::histogram_global_atomics(skewed.data(), n, histogram.data()); }, options)
           .median_ms;
   const double shared_ms =
-      course::time_gpu([&] { chapter3::histogram_shared(skewed.data(), n, histogram.data()); },
-                       options)
+      course::grading::time_student(
+          "3.4 histogram_shared on skewed data",
+          [&] { chapter3::histogram_shared(skewed.data(), n, histogram.data()); }, options)
           .median_ms;
   INFO("device: " << course::describe(course::device_info()) << "; n = 2^28 bytes, seed = " << seed
                   << "; skewed: global atomics " << global_ms << " ms, yours " << shared_ms
@@ -197,13 +216,36 @@ TEST_CASE("3.4 histogram_shared beats global atomics on skewed data and streams 
       "count into a __shared__ copy of the bins (shared atomics) and merge it into the global "
       "histogram once per block, one atomicAdd per bin: global atomics to one address serialize "
       "in L2");
+  course::grading::require_possible_time("3.4 histogram_shared on 2^28 skewed bytes", shared_ms,
+                                         static_cast<double>(n));
 
-  const course::DeviceArray<std::uint8_t> uniform =
+  course::DeviceArray<std::uint8_t> uniform =
       course::to_device(make_bytes(n, Kind::uniform, seed + 1));
   const double uniform_ms =
-      course::time_gpu([&] { chapter3::histogram_shared(uniform.data(), n, histogram.data()); },
-                       options)
+      course::grading::time_student(
+          "3.4 histogram_shared on uniform data",
+          [&] { chapter3::histogram_shared(uniform.data(), n, histogram.data()); }, options)
           .median_ms;
+  // Once more on new bytes in the same buffer, the histogram poisoned: counts kept from an earlier
+  // call do not match them.
+  {
+    std::vector<std::uint8_t> bytes;
+    course::grading::FreshCall fresh;
+    fresh.new_inputs = [&] {
+      bytes = make_bytes(n, Kind::mostly_one, seed + 2);
+      uniform.copy_from_host(bytes);
+    };
+    fresh.poison_outputs = [&] { histogram.fill_bytes(0xAB); };
+    fresh.call = [&] { chapter3::histogram_shared(uniform.data(), n, histogram.data()); };
+    fresh.mismatch = [&] {
+      course::grading::require_input_unchanged("3.4 histogram_shared", "data", uniform.data(),
+                                               bytes);
+      return compare_histograms(histogram.to_host(), cpu_histogram(bytes), n);
+    };
+    fresh.own_kernels_only = true;
+    fresh.context = "n = 2^28 bytes";
+    course::grading::require_fresh_result("3.4 histogram_shared on 2^28 bytes", fresh);
+  }
   const double rate = static_cast<double>(n) / (uniform_ms * 1e-3);
   const double copy = course::measured_copy_bandwidth();
   INFO("uniform data: " << uniform_ms << " ms, " << course::grading::format_rate(rate)

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "chapter3.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
@@ -144,14 +145,31 @@ TEST_CASE("3.5 process_pipelined overlaps copies: clearly faster than serial", "
   }
   // Both functions wait for their own streams, so events on the default stream around them time
   // the whole call, allocation included, for both alike.
+  // course::grading::time_student also fails a function that returns before its streams are
+  // done (the device still busy after the timed region).
   const course::TimingOptions options{1, 5};
-  const double serial_ms =
-      course::time_gpu([&] { chapter3::process_serial(in.data(), out.data(), n); }, options)
-          .median_ms;
+  const double serial_ms = course::grading::time_student(
+                               "3.5 process_serial (given)",
+                               [&] { chapter3::process_serial(in.data(), out.data(), n); }, options)
+                               .median_ms;
   const double pipelined_ms =
-      course::time_gpu(
+      course::grading::time_student(
+          "3.5 process_pipelined",
           [&] { chapter3::process_pipelined(in.data(), out.data(), n, chunks, streams); }, options)
           .median_ms;
+  // Once more on new values in the same buffers (every input negated), the output poisoned: an
+  // output kept from an earlier call does not match them.
+  {
+    course::grading::FreshCall fresh;
+    fresh.new_inputs = [&] {
+      for (float& value : in)
+        value = -value;
+    };
+    fresh.poison_outputs = [&] { std::memset(out.data(), 0xFF, n * sizeof(float)); };
+    fresh.call = [&] { chapter3::process_pipelined(in.data(), out.data(), n, chunks, streams); };
+    fresh.mismatch = [&] { return compare(out, in); };
+    course::grading::require_fresh_result("3.5 process_pipelined on 2^28 floats", fresh);
+  }
   INFO("device: " << course::describe(course::device_info())
                   << "; n = 2^28 floats (1 GiB each way), chunks = 16, streams = 4: serial "
                   << serial_ms << " ms, pipelined " << pipelined_ms << " ms ("

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "chapter3.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
@@ -86,8 +87,24 @@ void check(const Step& step, const course::DeviceArray<float>& device_x,
   course::DeviceArray<float> result(1);
   for (int run = 1; run <= runs; ++run) {
     result.fill_bytes(0xFF);  // NaN: a sum never written cannot pass
-    step.sum(device_x.data() + first, n, result.data());
-    COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+    // The largest size's launches are recorded: the lesson asks for kernels of one's own.
+    const bool recorded = n == kLargest && run == 1;
+    course::grading::LaunchRecording recording;
+    if (recorded) {
+      recording = course::grading::try_record_launches([&] {
+        step.sum(device_x.data() + first, n, result.data());
+        COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+      });
+    } else {
+      step.sum(device_x.data() + first, n, result.data());
+      COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
+    }
+    course::grading::require_input_unchanged(
+        "3.3 " + std::string(step.name) + " at n = " + std::to_string(n), "x",
+        device_x.data() + first, x.data() + first, n, sizeof(float));
+    if (recorded)
+      course::grading::require_own_kernels("3.3 " + std::string(step.name), recording,
+                                           "n = " + std::to_string(n));
     const float got = result.to_host()[0];
     const double error = std::fabs(static_cast<double>(got) - expected.sum);
     std::ostringstream message;
@@ -213,7 +230,8 @@ TEST_CASE("3.3 sum_fast reaches the memory bandwidth and CUB", "[3.3][speed]") {
   std::vector<std::pair<const Step*, float>> sums;
   const auto rate_of = [&](const Step& step) {
     const course::Timing timing =
-        course::time_gpu([&] { step.sum(x.data(), n, result.data()); }, {3, 20});
+        grading::time_student(std::string("3.3 ") + step.name + " at n = 2^28",
+                              [&] { step.sum(x.data(), n, result.data()); }, {3, 20});
     sums.emplace_back(&step, result.to_host()[0]);
     return bytes / (timing.median_ms * 1e-3);
   };
@@ -254,4 +272,25 @@ TEST_CASE("3.3 sum_fast reaches the memory bandwidth and CUB", "[3.3][speed]") {
                           std::string("3.3 ") + step->name + " is wrong at n = 2^28 in the speed " +
                               "test: returned " + std::to_string(got) + ", expected " +
                               std::to_string(expected));
+
+  // Each step once more on new values in the same buffer (the pattern times -2: the sum is -2
+  // times the timed one's), the result poisoned: a sum kept from an earlier call, or computed
+  // once in a warm-up, is caught here. After the checks above, so that a sum that was simply
+  // wrong is reported as such.
+  for (const auto& timed : sums) {
+    const Step* const step = timed.first;
+    grading::FreshCall fresh;
+    fresh.new_inputs = [&] { chapter3_grading::fill_pattern(x.data(), n, -2.0f); };
+    fresh.poison_outputs = [&] { result.fill_bytes(0xFF); };
+    fresh.call = [&] { step->sum(x.data(), n, result.data()); };
+    fresh.mismatch = [&]() -> std::string {
+      const float got = result.to_host()[0];
+      if (std::isfinite(got) && std::fabs(got + 2.0 * expected) <= 2e-3 * expected)
+        return "";
+      return "returned " + std::to_string(got) + ", expected " + std::to_string(-2.0 * expected);
+    };
+    fresh.own_kernels_only = true;
+    fresh.context = "n = 2^28";
+    grading::require_fresh_result(std::string("3.3 ") + step->name + " at n = 2^28", fresh);
+  }
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "chapter3.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
@@ -78,6 +79,8 @@ void check_transpose(const std::string& name, const Transpose& transpose, bool i
         transpose(device_in.data(), device_out.data(), size.rows, size.cols);
         COURSE_CUDA_CHECK(cudaDeviceSynchronize());  // errors inside the kernel surface here
       });
+      course::grading::require_input_unchanged("3.2 " + name + " of a " + shape(size) + " matrix",
+                                               "in", device_in.data(), in);
       const std::vector<float> all = device_out.to_host();
 
       std::size_t differ = 0;
@@ -115,6 +118,8 @@ void check_transpose(const std::string& name, const Transpose& transpose, bool i
         course::grading::require_that(
             !recording.launches.empty(),
             "3.2 " + name + " launched no kernel for a " + shape(size) + " matrix");
+        course::grading::require_own_kernels("3.2 " + name, recording,
+                                             "a " + shape(size) + " matrix");
         for (const course::grading::KernelLaunch& launch : recording.launches) {
           const unsigned shared = launch.static_shared_bytes + launch.dynamic_shared_bytes;
           course::grading::require_that(
@@ -138,9 +143,54 @@ void naive(const float* in, float* out, int rows, int cols) {
   chapter3::transpose_naive(in, out, rows, cols);
 }
 
-// Median time of `transpose` on an n x n matrix.
-double time_ms(const Transpose& transpose, const float* in, float* out, int n) {
-  return course::time_gpu([&] { transpose(in, out, n, n); }).median_ms;
+// Median time of `transpose` on an n x n matrix (course::grading::time_student: nothing may keep
+// running after the call).
+double time_ms(const std::string& name, const Transpose& transpose, const float* in, float* out,
+               int n) {
+  return course::grading::time_student(
+             "3.2 " + name + " at " + std::to_string(n) + " x " + std::to_string(n),
+             [&] { transpose(in, out, n, n); })
+      .median_ms;
+}
+
+// After the timed runs: `transpose` once more on new values in the same buffers, its output
+// poisoned, checked exactly (no result kept from an earlier call), with only the student's own
+// kernels.
+void require_fresh_transpose(const std::string& name, const Transpose& transpose,
+                             course::DeviceArray<float>& in, course::DeviceArray<float>& out,
+                             int n) {
+  const std::size_t count = static_cast<std::size_t>(n) * n;
+  std::vector<float> host_in;
+  course::grading::FreshCall fresh;
+  fresh.new_inputs = [&] {
+    host_in = course::random_floats(count, course::grading::seed() + 11, -100.0f, 100.0f);
+    in.copy_from_host(host_in);
+  };
+  fresh.poison_outputs = [&] { out.fill_bytes(0xFF); };
+  fresh.call = [&] { transpose(in.data(), out.data(), n, n); };
+  fresh.mismatch = [&]() -> std::string {
+    course::grading::require_input_unchanged("3.2 " + name, "in", in.data(), host_in);
+    const std::vector<float> got = out.to_host();
+    std::size_t differ = 0;
+    std::size_t first = 0;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+      for (std::size_t j = 0; j < static_cast<std::size_t>(n); ++j) {
+        // out[j][i] = in[i][j], bit for bit.
+        if (std::memcmp(&got[j * n + i], &host_in[i * n + j], sizeof(float)) != 0 && differ++ == 0)
+          first = j * n + i;
+      }
+    }
+    if (differ == 0)
+      return "";
+    return std::to_string(differ) + " of " + std::to_string(count) + " elements differ; out[" +
+           std::to_string(first / n) + "][" + std::to_string(first % n) +
+           "] = " + std::to_string(got[first]) + ", expected " +
+           std::to_string(host_in[(first % n) * n + first / n]);
+  };
+  fresh.own_kernels_only = true;
+  fresh.context = "a " + std::to_string(n) + " x " + std::to_string(n) + " matrix";
+  course::grading::require_fresh_result(
+      "3.2 " + name + " at " + std::to_string(n) + " x " + std::to_string(n), fresh);
 }
 
 constexpr int kSpeedSide = 8192;  // 256 MiB per matrix: far above the 50 MB L2
@@ -191,11 +241,14 @@ TEST_CASE("3.2 the transposes reject bad arguments", "[3.2][correctness]") {
 TEST_CASE("3.2 transpose_tiled is faster than the naive transpose", "[3.2][speed]") {
   COURSE_REQUIRE_GPU();
   const std::size_t count = static_cast<std::size_t>(kSpeedSide) * kSpeedSide;
-  const course::DeviceArray<float> in = course::to_device(course::random_floats(count, 1));
+  course::DeviceArray<float> in = course::to_device(course::random_floats(count, 1));
   course::DeviceArray<float> out(count);
-  const double naive_ms = time_ms(naive, in.data(), out.data(), kSpeedSide);
-  const double tiled_ms = time_ms(tiled, in.data(), out.data(), kSpeedSide);
+  const double naive_ms =
+      time_ms("transpose_naive (given)", naive, in.data(), out.data(), kSpeedSide);
+  const double tiled_ms = time_ms("transpose_tiled", tiled, in.data(), out.data(), kSpeedSide);
+  require_fresh_transpose("transpose_tiled", tiled, in, out, kSpeedSide);
   const double bytes = 2.0 * sizeof(float) * static_cast<double>(count);
+  course::grading::require_possible_time("3.2 transpose_tiled at 8192 x 8192", tiled_ms, bytes);
   INFO("device: " << course::describe(course::device_info()) << "; " << kSpeedSide << " x "
                   << kSpeedSide << ": naive " << naive_ms << " ms ("
                   << course::grading::format_rate(bytes / (naive_ms * 1e-3)) << "), tiled "
@@ -211,11 +264,14 @@ TEST_CASE("3.2 transpose_tiled is faster than the naive transpose", "[3.2][speed
 TEST_CASE("3.2 transpose_conflict_free runs close to the copy rate", "[3.2][speed]") {
   COURSE_REQUIRE_GPU();
   const std::size_t count = static_cast<std::size_t>(kSpeedSide) * kSpeedSide;
-  const course::DeviceArray<float> in = course::to_device(course::random_floats(count, 1));
+  course::DeviceArray<float> in = course::to_device(course::random_floats(count, 1));
   course::DeviceArray<float> out(count);
   const double copy = course::measured_copy_bandwidth();
-  const double naive_ms = time_ms(naive, in.data(), out.data(), kSpeedSide);
-  const double free_ms = time_ms(conflict_free, in.data(), out.data(), kSpeedSide);
+  const double naive_ms =
+      time_ms("transpose_naive (given)", naive, in.data(), out.data(), kSpeedSide);
+  const double free_ms =
+      time_ms("transpose_conflict_free", conflict_free, in.data(), out.data(), kSpeedSide);
+  require_fresh_transpose("transpose_conflict_free", conflict_free, in, out, kSpeedSide);
   const double bytes = 2.0 * sizeof(float) * static_cast<double>(count);  // read + write
   const double rate = bytes / (free_ms * 1e-3);
   INFO("device: " << course::describe(course::device_info()) << "; " << kSpeedSide << " x "

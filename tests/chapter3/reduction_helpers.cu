@@ -26,11 +26,11 @@ __host__ __device__ float pattern_value(std::size_t i) {
   return 0.5f + static_cast<float>(z >> 40) * (1.0f / 16777216.0f);
 }
 
-__global__ void fill_pattern_kernel(float* x, std::size_t n) {
+__global__ void fill_pattern_kernel(float* x, std::size_t n, float scale) {
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
        i += stride)
-    x[i] = pattern_value(i);
+    x[i] = scale * pattern_value(i);
 }
 
 }  // namespace
@@ -53,10 +53,10 @@ double time_cub_sum_ms(const float* x, std::size_t n, float* result) {
   return timing.median_ms;
 }
 
-void fill_pattern(float* x, std::size_t n) {
+void fill_pattern(float* x, std::size_t n, float scale) {
   if (n == 0)
     return;
-  fill_pattern_kernel<<<1024, 256>>>(x, n);
+  fill_pattern_kernel<<<1024, 256>>>(x, n, scale);
   COURSE_CHECK_LAUNCH();
   COURSE_CUDA_CHECK(cudaDeviceSynchronize());
 }

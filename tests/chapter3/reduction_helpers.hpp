@@ -12,9 +12,10 @@ namespace chapter3_grading {
 /// well-written library call costs, the yardstick for sum_fast.
 double time_cub_sum_ms(const float* x, std::size_t n, float* result);
 
-/// x[i] = a hash of i, a float in [0.5, 1.5), on the device (waits): the 1 GiB speed array,
-/// filled in milliseconds instead of the seconds a host fill and upload would take.
-void fill_pattern(float* x, std::size_t n);
+/// x[i] = a hash of i, a float in [0.5, 1.5), times `scale`, on the device (waits): the 1 GiB
+/// speed array, filled in milliseconds instead of the seconds a host fill and upload would take.
+/// A power of two for `scale` keeps every value exact: the sum is then scale * pattern_sum(n).
+void fill_pattern(float* x, std::size_t n, float scale = 1.0f);
 
 /// The sum of fill_pattern's first n values, in double on the host (about a second at 2^28).
 double pattern_sum(std::size_t n);

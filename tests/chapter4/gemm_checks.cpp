@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
 #include "launch_checks.hpp"
@@ -368,9 +369,106 @@ SpeedOperands::SpeedOperands(int n)
       c_(static_cast<std::size_t>(n) * n) {}
 
 double SpeedOperands::time_ms(const Gemm& gemm, const course::TimingOptions& options) const {
-  return course::time_gpu([&] { gemm(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); },
-                          options)
+  return course::grading::time_student(
+             "a " + std::to_string(n_) + "^3 product",
+             [&] { gemm(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); }, options)
       .median_ms;
+}
+
+double SpeedOperands::cublas_ms(Precision precision) {
+  double& cached = precision == Precision::fp32 ? cublas_fp32_ms_ : cublas_tf32_ms_;
+  if (cached == 0) {
+    cached = time_ms(cublas_reference(precision == Precision::fp32 ? CUBLAS_DEFAULT_MATH
+                                                                   : CUBLAS_TF32_TENSOR_OP_MATH));
+  }
+  return cached;
+}
+
+namespace {
+
+// Up to 3 of `samples` elements of C = A B (n x n, row-major) outside the tolerance of
+// `precision`, described; empty when all are within it. An FP64 dot product per element on the
+// host: a few hundred of them are enough to tell a fresh product from a stale one, whose every
+// element is wrong.
+std::string spot_check(const std::vector<float>& a, const std::vector<float>& b,
+                       const std::vector<float>& c, int n, Precision precision, int samples,
+                       std::uint64_t seed) {
+  const double fp32 = fp32_allowance(n);
+  std::ostringstream text;
+  text.precision(9);
+  int wrong = 0;
+  course::Random random(seed);
+  for (int sample = 0; sample < samples; ++sample) {
+    const std::size_t i = random.next_u64() % static_cast<std::uint64_t>(n);
+    const std::size_t j = random.next_u64() % static_cast<std::uint64_t>(n);
+    double ab = 0;
+    double s = 0;
+    double t2 = 0;
+    for (std::size_t p = 0; p < static_cast<std::size_t>(n); ++p) {
+      const double term = static_cast<double>(a[i * n + p]) * b[p * n + j];
+      ab += term;
+      s += std::fabs(term);
+      t2 += term * term;
+    }
+    double tolerance = fp32 * s;
+    if (precision == Precision::tf32)
+      tolerance += std::ldexp(std::fabs(ab), -9) + std::ldexp(std::sqrt(t2), -8);
+    const float got = c[i * n + j];
+    if (std::isfinite(got) && std::fabs(got - ab) <= tolerance)
+      continue;
+    if (wrong++ < 3) {
+      text << (wrong == 1 ? "" : ", ") << "C[" << i << "][" << j << "] = " << got << ", expected "
+           << ab << (course::is_poison(got) ? " (never written)" : "");
+    }
+  }
+  if (wrong == 0)
+    return "";
+  return std::to_string(wrong) + " of " + std::to_string(samples) +
+         " elements checked differ: " + text.str();
+}
+
+}  // namespace
+
+double SpeedOperands::time_student_ms(const std::string& what, const Gemm& gemm,
+                                      Precision precision, bool own_kernels_only,
+                                      const course::TimingOptions& options) {
+  namespace grading = course::grading;
+  const std::string size = " at " + std::to_string(n_) + "^3";
+  const double ms =
+      grading::time_student(
+          what + size, [&] { gemm(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); },
+          options)
+          .median_ms;
+  // Once more on new A and B in the same buffers, C poisoned.
+  const double elements = static_cast<double>(n_) * n_;
+  std::vector<float> host_a;
+  std::vector<float> host_b;
+  const std::uint64_t seed = grading::seed() + 31;
+  grading::FreshCall fresh;
+  fresh.new_inputs = [&] {
+    host_a = course::random_floats(static_cast<std::size_t>(elements), seed);
+    host_b = course::random_floats(static_cast<std::size_t>(elements), seed + 1);
+    a_.copy_from_host(host_a);
+    b_.copy_from_host(host_b);
+  };
+  fresh.poison_outputs = [&] { c_.fill_bytes(0xFF); };
+  fresh.call = [&] { gemm(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); };
+  fresh.mismatch = [&] {
+    grading::require_input_unchanged(what, "a", a_.data(), host_a);
+    grading::require_input_unchanged(what, "b", b_.data(), host_b);
+    return spot_check(host_a, host_b, c_.to_host(), n_, precision, 512, seed + 2);
+  };
+  fresh.own_kernels_only = own_kernels_only;
+  fresh.context = "m = n = k = " + std::to_string(n_);
+  grading::require_fresh_result(what + size, fresh);
+  // After the fresh call, so that a memoised result is reported as such, not as impossibly fast.
+  grading::require_possible_time(what + size, ms, 3.0 * elements * sizeof(float));
+  grading::require_not_faster_than(what + size, ms,
+                                   std::string("the grader's cuBLAS SGEMM ") +
+                                       (precision == Precision::fp32 ? "(FP32)" : "with TF32") +
+                                       " on the same operands",
+                                   cublas_ms(precision), kFasterThanCublasAtMost);
+  return ms;
 }
 
 double SpeedOperands::tflops(double ms) const {

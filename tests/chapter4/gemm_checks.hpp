@@ -102,21 +102,40 @@ Gemm on_default_stream(Launcher launcher) {
 /// exits 4, never 0) and `what` says which part.
 bool tf32_tensor_cores_or_not_graded(const std::string& what);
 
+/// How far the student's product may beat the grader's cuBLAS of the same precision on the same
+/// operands before its time is impossible: cuBLAS reaches 77% of the H100's FP32 peak at 4096^3
+/// (docs/results/chapter4-h100.md), so twice its speed would be 154% of the peak.
+inline constexpr double kFasterThanCublasAtMost = 2.0;
+
 /// Square n x n operands on the GPU, filled once, for timing products against each other.
 class SpeedOperands {
  public:
   explicit SpeedOperands(int n);
-  /// The median time of C = A B (alpha 1, beta 0) in ms, CUDA events after warm-up.
+  /// The median time of C = A B (alpha 1, beta 0) in ms, CUDA events after warm-up
+  /// (course::grading::time_student: nothing may keep running after the call). For the grader's
+  /// yardsticks and the given kernels; the student's products go through time_student_ms.
   double time_ms(const Gemm& gemm, const course::TimingOptions& options = {}) const;
+  /// A student's product `what` ("4.4 sgemm_fast"), timed as time_ms, then checked: not faster
+  /// than the memory allows (A and B read, C written) nor more than kFasterThanCublasAtMost times
+  /// faster than the grader's cuBLAS in `precision` on these operands (timed once, on first use);
+  /// then once more on new A and B in the same buffers with C poisoned, spot-checked against an
+  /// FP64 reference (no result memoised or replayed), A and B unchanged, and with
+  /// `own_kernels_only` only the student's own kernels launched. Returns the median time in ms.
+  double time_student_ms(const std::string& what, const Gemm& gemm, Precision precision,
+                         bool own_kernels_only, const course::TimingOptions& options = {});
   /// 2 n^3 / time, in TFLOP/s.
   double tflops(double ms) const;
   int n() const { return n_; }
 
  private:
+  double cublas_ms(Precision precision);
+
   int n_;
   course::DeviceArray<float> a_;
   course::DeviceArray<float> b_;
   mutable course::DeviceArray<float> c_;
+  double cublas_fp32_ms_ = 0;  // 0: not timed yet
+  double cublas_tf32_ms_ = 0;
 };
 
 /// "12.3 TFLOP/s (11.2 ms)".

@@ -33,6 +33,7 @@ TEST_CASE("4.1 sgemm_naive runs on the GPU and rejects bad arguments", "[4.1][co
   const course::grading::LaunchRecording recording = course::grading::try_record_launches(
       [&] { naive(33, 33, 33, 1.0f, a.data(), a.data(), 0.0f, c.data()); });
   course::grading::require_some_kernel("4.1 sgemm_naive", recording, "m = n = k = 33");
+  course::grading::require_own_kernels("4.1 sgemm_naive", recording, "m = n = k = 33");
   chapter4_grading::check_rejects_bad_arguments("4.1 sgemm_naive", naive);
 }
 
@@ -44,10 +45,11 @@ TEST_CASE("4.1 sgemm_naive is coalesced: much faster than the uncoalesced one", 
     course::grading::note_not_run("4.1 speed: not measured under a sanitizer");
     return;
   }
-  const chapter4_grading::SpeedOperands operands(4096);
+  chapter4_grading::SpeedOperands operands(4096);
   // The uncoalesced kernel takes about 0.3 s per product on an H100: few repetitions.
   const double slow_ms = operands.time_ms(uncoalesced, {1, 3});
-  const double naive_ms = operands.time_ms(naive, {1, 5});
+  const double naive_ms =
+      operands.time_student_ms("4.1 sgemm_naive", naive, Precision::fp32, true, {1, 5});
   INFO("device: " << course::describe(course::device_info()) << "; 4096^3: uncoalesced "
                   << chapter4_grading::describe_speed(operands.tflops(slow_ms), slow_ms)
                   << ", sgemm_naive "

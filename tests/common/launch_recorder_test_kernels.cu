@@ -65,6 +65,11 @@ void launch_spin(unsigned milliseconds) {
   COURSE_CHECK_LAUNCH();
 }
 
+void launch_spin_on(unsigned milliseconds, cudaStream_t stream) {
+  spin_kernel<<<1, 1, 0, stream>>>(milliseconds * 1000000ull);
+  COURSE_CHECK_LAUNCH();
+}
+
 void launch_scaled_add(float scale, const float* x, const float* y, float* out, std::size_t n) {
   if (n == 0)
     return;

@@ -11,9 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
 #include "large_arrays.hpp"
+#include "launch_checks.hpp"
 #include "launch_recorder.hpp"
 #include "launch_recorder_test_kernels.hpp"
 
@@ -65,6 +67,125 @@ TEST_CASE("launch descriptions name the kernel briefly and give its shape", "[co
   CHECK(describe(std::vector<KernelLaunch>{launch_named("a()"), launch_named("b()")}) ==
         "a grid (4,1,1) block (256,1,1), shared 0 B static + 0 B dynamic, 16 registers; "
         "b grid (4,1,1) block (256,1,1), shared 0 B static + 0 B dynamic, 16 registers");
+}
+
+TEST_CASE("a recording that could not be made fails the launch check, except two cases",
+          "[common][cpu]") {
+  using course::grading::launch_check_verdict;
+  using course::grading::LaunchCheckOutcome;
+  LaunchRecording recorded;
+  recorded.recorded = true;
+  CHECK(launch_check_verdict(recorded, false).outcome == LaunchCheckOutcome::check);
+  CHECK(launch_check_verdict(recorded, true).outcome == LaunchCheckOutcome::check);
+
+  // Any CUPTI failure, e.g. a submission's replaced cupti* function: a failure, never a pass.
+  LaunchRecording broken;
+  broken.unavailable_reason = "cuptiActivityRegisterCallbacks returned CUPTI_ERROR_UNKNOWN";
+  for (const bool under_sanitizer : {false, true}) {
+    const auto verdict = launch_check_verdict(broken, under_sanitizer);
+    CHECK(verdict.outcome == LaunchCheckOutcome::fail);
+    CHECK(verdict.message ==
+          "the launch recorder could not start (cuptiActivityRegisterCallbacks returned "
+          "CUPTI_ERROR_UNKNOWN): the launch checks cannot run, so the exercise cannot be graded "
+          "as passed");
+  }
+
+  // A tool's hold on CUPTI: not run only in the project's own sanitizer runs.
+  LaunchRecording held;
+  held.unavailable_reason =
+      "cuptiActivityRegisterCallbacks returned "
+      "CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED";
+  held.tool_holds_cupti = true;
+  CHECK(launch_check_verdict(held, true).outcome == LaunchCheckOutcome::not_run);
+  CHECK_THAT(launch_check_verdict(held, true).message,
+             ContainsSubstring("launch check not run: cuptiActivityRegisterCallbacks"));
+  CHECK(launch_check_verdict(held, false).outcome == LaunchCheckOutcome::fail);
+
+  // No CUPTI in the toolkit at all: not graded (exit 4), never a pass.
+  LaunchRecording absent;
+  absent.unavailable_reason = "this build has no CUPTI";
+  absent.build_has_no_cupti = true;
+  for (const bool under_sanitizer : {false, true}) {
+    CHECK(launch_check_verdict(absent, under_sanitizer).outcome == LaunchCheckOutcome::not_graded);
+  }
+}
+
+TEST_CASE("library kernels are told from the course's own kernels by name", "[common][cpu]") {
+  using course::grading::library_of_kernel;
+  // Names as the demangler gives them (CUDA 12-13, CCCL 2-3, cuBLAS 12-13).
+  CHECK(library_of_kernel(
+            "void cub::CUB_300000_SM_900::detail::reduce::DeviceReduceKernel<cub::CUB_300000_SM_"
+            "900::detail::reduce::policy_hub<float, int, cuda::std::__4::plus<void>>::Policy1000, "
+            "float const*, int, cuda::std::__4::plus<void>, float, float, "
+            "cuda::std::__4::identity>(float const*, int, cub::CUB_300000_SM_900::GridEvenShare<"
+            "int>, cuda::std::__4::plus<void>, cuda::std::__4::identity)") == "CUB");
+  CHECK(library_of_kernel("void cub::CUB_200800_SM_900::DeviceReduceSingleTileKernel<int>(int)") ==
+        "CUB");
+  CHECK(library_of_kernel("_ZN3cub18DeviceReduceKernelEv") == "CUB");
+  CHECK(library_of_kernel("void thrust::THRUST_300000_SM_900_NS::cuda_cub::core::_kernel_agent<"
+                          "int>(int)") == "Thrust");
+  CHECK(library_of_kernel("ampere_sgemm_128x64_nn") == "cuBLAS");
+  CHECK(library_of_kernel("volta_sgemm_128x32_tn") == "cuBLAS");
+  CHECK(library_of_kernel("sm90_xmma_gemm_f32f32_f32f32_f32_nn_n_tilesize128x128x32_"
+                          "warpgroupsize1x1x1_execute_segment_k_off_kernel__5x_cublas") ==
+        "cuBLAS");
+  CHECK(library_of_kernel("sm80_xmma_gemm_f32f32_f32f32_f32_nn_n_tilesize128x128x8_stage3_"
+                          "warpsize2x2x1_ffma_aligna4_alignc4_execute_kernel__51a_cublas") ==
+        "cuBLAS");
+  CHECK(library_of_kernel("nvjet_sss_128x128_64x3_2x1_v_bz_NNN") == "cuBLAS");
+  CHECK(library_of_kernel("void gemmSN_NN_kernel<float, 256, 4, 2, 8, 3, 4, false, "
+                          "cublasGemvTensorStridedBatched<float const>, "
+                          "cublasGemvTensorStridedBatched<float const>, "
+                          "cublasGemvTensorStridedBatched<float>>(cublasGemmSmallNParams<"
+                          "cublasGemvTensorStridedBatched<float const>, "
+                          "cublasGemvTensorStridedBatched<float const>, "
+                          "cublasGemvTensorStridedBatched<float>, float>)") == "cuBLAS");
+  CHECK(library_of_kernel("void splitKreduce_kernel<32, 16, int, float, float, float, float, true, "
+                          "false, false>(cublasSplitKParams<float>, float const*, float*)") ==
+        "cuBLAS");
+  CHECK(library_of_kernel("void transpose_readWrite_alignment_kernel<float, float, 1, false, 6, 5, "
+                          "3>(cublasTransposeParams<float>, float const*, float*, float "
+                          "const*)") == "cuBLAS");
+  CHECK(library_of_kernel("void geam_kernel<float, 32, 8>(int, int, float, float const*)") ==
+        "cuBLAS");
+  CHECK(library_of_kernel("void cutlass::Kernel2<cutlass_80_simt_sgemm_128x64_8x5_nn_align1>("
+                          "cutlass_80_simt_sgemm_128x64_8x5_nn_align1::Params)") == "CUTLASS");
+  CHECK(library_of_kernel("cutlass_80_tensorop_s1688gemm_128x128_16x4_nn_align4") == "CUTLASS");
+
+  // The reference solutions' kernels (and the grader's own) are nobody's library.
+  for (const char* own : {
+           "vector_add_kernel(float const*, float const*, float*, unsigned long)",
+           "(anonymous namespace)::vector_add_float4_kernel(float4 const*, float4 const*, "
+           "float4*, unsigned long)",
+           "(anonymous namespace)::saxpy_kernel(float, float const*, float*, unsigned long)",
+           "(anonymous namespace)::scale_x_soa_kernel(float*, unsigned long, float)",
+           "(anonymous namespace)::transpose_tiled_kernel(float const*, float*, int, int)",
+           "(anonymous namespace)::transpose_conflict_free_kernel(float const*, float*, int, int)",
+           "(anonymous namespace)::shared_tree_kernel(float const*, unsigned long, float*)",
+           "(anonymous namespace)::warp_shuffle_kernel(float const*, unsigned long, float*)",
+           "(anonymous namespace)::fast_kernel(float const*, unsigned long, unsigned long, "
+           "unsigned long, float*)",
+           "(anonymous namespace)::histogram_shared_kernel(unsigned char const*, unsigned long, "
+           "unsigned int*)",
+           "(anonymous namespace)::naive_kernel(int, int, int, float, float const*, float "
+           "const*, float, float*)",
+           "(anonymous namespace)::shared_kernel(int, int, int, float, float const*, float "
+           "const*, float, float*)",
+           "(anonymous namespace)::tile_1d_kernel(int, int, int, float, float const*, float "
+           "const*, float, float*)",
+           "(anonymous namespace)::tile_2d_kernel(int, int, int, float, float const*, float "
+           "const*, float, float*)",
+           "void (anonymous namespace)::fast_kernel<128, 128, 8, true>(int, int, int, float, "
+           "float const*, float const*, float, float*)",
+           "void (anonymous namespace)::wmma_kernel<true>(int, int, int, float, float const*, "
+           "float const*, float, float*)",
+           "sgemm_naive_kernel(int, int, int, float, float const*, float const*, float, float*)",
+           "my_sm_kernel(float*)",
+           "(anonymous namespace)::fill_pattern_kernel(float*, unsigned long)",
+       }) {
+    INFO(own);
+    CHECK(library_of_kernel(own).empty());
+  }
 }
 
 TEST_CASE("the past-2^31 patterns and their sums are exact in float", "[common][cpu]") {
@@ -216,4 +337,84 @@ TEST_CASE("the past-2^31 helpers fill and check across chunk boundaries", "[comm
   CHECK(holed.first_index == hole);
   CHECK(holed.first_expected == 2.5 * double(hole >> 16) + double(hole & 0xFFFF));
   CHECK(course::grading::count_overwritten(out.data(), hole, 20) == 0);
+}
+
+TEST_CASE("time_student sees work left running on another stream", "[common][gpu]") {
+  COURSE_REQUIRE_GPU();
+  cudaStream_t other = nullptr;  // does not wait for the default stream, nor it for this one
+  COURSE_CUDA_CHECK(cudaStreamCreateWithFlags(&other, cudaStreamNonBlocking));
+  // Honest: the work on the stream the events are on, or waited for before returning.
+  const course::grading::StudentTiming honest =
+      course::grading::measure_student([] { launch_recorder_test::launch_spin(2); }, {1, 5});
+  INFO("honest: " << honest.timing.median_ms << " ms timed, " << honest.tail_ms << " ms after");
+  CHECK(honest.timing.median_ms >= 1.5);
+  CHECK_FALSE(course::grading::work_left_running(honest));
+  const course::grading::StudentTiming waited = course::grading::measure_student(
+      [&] {
+        launch_recorder_test::launch_spin_on(2, other);
+        COURSE_CUDA_CHECK(cudaStreamSynchronize(other));
+      },
+      {1, 5});
+  INFO("waited: " << waited.timing.median_ms << " ms timed, " << waited.tail_ms << " ms after");
+  CHECK_FALSE(course::grading::work_left_running(waited));
+  // Left running on a non-blocking stream: the events see nothing, the device is busy after.
+  const course::grading::StudentTiming escaped = course::grading::measure_student(
+      [&] { launch_recorder_test::launch_spin_on(2, other); }, {1, 5});
+  INFO("escaped: " << escaped.timing.median_ms << " ms timed, " << escaped.tail_ms << " ms after");
+  CHECK(escaped.timing.median_ms < 1.0);
+  CHECK(escaped.tail_ms >= 1.5);
+  CHECK(course::grading::work_left_running(escaped));
+  COURSE_CUDA_CHECK(cudaStreamDestroy(other));
+}
+
+TEST_CASE("compare_with_host finds a changed input element", "[common][gpu]") {
+  COURSE_REQUIRE_GPU();
+  const std::vector<float> host = course::random_floats((std::size_t{1} << 24) + 5, 3);
+  course::DeviceArray<float> device = course::to_device(host);
+  const course::grading::InputDifference same =
+      course::grading::compare_with_host(device.data(), host.data(), host.size(), sizeof(float));
+  CHECK(same.changed == 0);
+  course::grading::require_input_unchanged("test", "x", device.data(), host);
+  // Past the first 64 MiB chunk, and the last element.
+  const std::size_t at = (std::size_t{1} << 24) + 1;
+  COURSE_CUDA_CHECK(cudaMemset(device.data() + at, 0, sizeof(float)));
+  COURSE_CUDA_CHECK(cudaMemset(device.data() + host.size() - 1, 0, sizeof(float)));
+  const course::grading::InputDifference changed =
+      course::grading::compare_with_host(device.data(), host.data(), host.size(), sizeof(float));
+  CHECK(changed.changed == 2);
+  CHECK(changed.first == at);
+}
+
+TEST_CASE("require_fresh_result passes a function that computes from its inputs", "[common][gpu]") {
+  COURSE_REQUIRE_GPU();
+  const std::size_t n = 100003;
+  std::vector<float> x = course::random_floats(n, 1);
+  std::vector<float> y = course::random_floats(n, 2);
+  course::DeviceArray<float> device_x = course::to_device(x);
+  course::DeviceArray<float> device_y = course::to_device(y);
+  course::DeviceArray<float> out(n);
+  course::grading::FreshCall fresh;
+  fresh.new_inputs = [&] {
+    x = course::random_floats(n, 3);
+    y = course::random_floats(n, 4);
+    device_x.copy_from_host(x);
+    device_y.copy_from_host(y);
+  };
+  fresh.poison_outputs = [&] { out.fill_bytes(0xFF); };
+  fresh.call = [&] {
+    launch_recorder_test::launch_scaled_add(2.5f, device_x.data(), device_y.data(), out.data(), n);
+  };
+  fresh.mismatch = [&] {
+    const std::vector<float> got = out.to_host();
+    for (std::size_t i = 0; i < n; ++i) {
+      // The kernel may fuse the multiply-add (one rounding), the host rounds twice.
+      const double expected = 2.5 * double(x[i]) + double(y[i]);
+      if (!(std::fabs(got[i] - expected) <= 1e-6))
+        return "out[" + std::to_string(i) + "] = " + std::to_string(got[i]);
+    }
+    return std::string();
+  };
+  fresh.own_kernels_only = true;  // scaled_add_kernel is nobody's library
+  fresh.context = "n = 100003";
+  course::grading::require_fresh_result("test", fresh);
 }

@@ -127,6 +127,18 @@ void require_share_of_copy(const std::string& what, double bytes_per_second,
                        " of " + format_rate(copy_bytes_per_second) +
                        (detail.empty() ? "" : ", " + detail) + ")",
                    100.0 * bytes_per_second / copy_bytes_per_second, required_percent, "%", hint);
+  // The roofline floor: what a replaced timer, or work done outside the timed region, reports.
+  const double fastest = kImpossibleShareOfCopy / 100.0 * copy_bytes_per_second;
+  std::ostringstream failure;
+  failure << what << ": faster than this GPU's memory allows: " << format_rate(bytes_per_second)
+          << " vs at most " << format_rate(fastest) << " (" << kImpossibleShareOfCopy
+          << "% of the device-to-device copy measured in this run, "
+          << format_rate(copy_bytes_per_second)
+          << ") - the timing is not trustworthy (a replaced timer? work done elsewhere?)";
+  if (bytes_per_second > fastest)
+    std::cout << "COURSE-FAIL: " << failure.str() << std::endl;
+  INFO(failure.str());
+  CHECK(!(bytes_per_second > fastest));
 }
 
 namespace {

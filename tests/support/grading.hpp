@@ -54,9 +54,17 @@ std::vector<std::size_t> interesting_sizes();
 void require_at_least(const std::string& what, double measured, double required,
                       const std::string& unit, const std::string& hint);
 
+/// The roofline floor, as a share of the device-to-device copy measured in the same run: no
+/// kernel moves bytes that do not fit in the L2 (50 MB on an H100 or H200; every speed grader's
+/// arrays are 256 MB or more) at 150% of the copy's rate. The fastest measured so far: read-only
+/// sums at 103-108% (docs/results/chapter3-*.md), vector add with float4 at 104%.
+inline constexpr double kImpossibleShareOfCopy = 150.0;
+
 /// A bandwidth requirement relative to the device-to-device copy measured in the same run:
 /// require_at_least("<what> as % of a device-to-device copy (<rate> of <copy>[, <detail>])",
-/// 100 * bytes_per_second / copy_bytes_per_second, required_percent, "%", hint).
+/// 100 * bytes_per_second / copy_bytes_per_second, required_percent, "%", hint). Then the floor:
+/// a share above kImpossibleShareOfCopy fails "<what>: faster than this GPU's memory allows:
+/// ... the timing is not trustworthy (a replaced timer? work done elsewhere?)".
 void require_share_of_copy(const std::string& what, double bytes_per_second,
                            double copy_bytes_per_second, double required_percent,
                            const std::string& hint, const std::string& detail = "");

@@ -11,8 +11,10 @@
 // process they run; there cuptiActivityRegisterCallbacks and every later call return
 // CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED (seen on the H100 machine with CUDA 13.0). That,
 // any other CUPTI failure, and a test launch that is not recorded faithfully make recording
-// "unavailable" for the rest of the process: the graders then skip their launch checks, never fail
-// them.
+// "unavailable" for the rest of the process. What a grader makes of it is launch_checks.cpp's
+// business: a failed launch check, except under the project's own sanitizer runs (a tool holds
+// CUPTI) and in a build without CUPTI (not graded). A submission that breaks CUPTI (a replaced
+// cupti* function, say) therefore cannot turn the launch checks off.
 #include "launch_recorder.hpp"
 
 #include <cuda_runtime_api.h>
@@ -56,6 +58,7 @@ struct RecorderState {
   std::mutex mutex;
   bool initialised = false;
   std::string unavailable_reason;  // empty: recording works
+  bool tool_holds_cupti = false;   // the reason is a tool's hold on CUPTI
 };
 
 RecorderState& recorder_state() {
@@ -212,6 +215,11 @@ void CUPTIAPI on_buffer_completed(CUcontext context, std::uint32_t stream_id, st
   }
 }
 
+// Only this result means "a tool holds CUPTI": what compute-sanitizer and Nsight Compute cause.
+bool is_tool_hold(CUptiResult result) {
+  return result == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED;
+}
+
 std::string cupti_failure(const char* call, CUptiResult result) {
   const char* text = nullptr;
   if (cuptiGetResultString(result, &text) != CUPTI_SUCCESS || text == nullptr)
@@ -234,14 +242,14 @@ class KernelActivityWindow {
     // Records of earlier work still in CUPTI's buffers are delivered now, and dropped.
     if (const CUptiResult result = cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
         result != CUPTI_SUCCESS) {
-      failure_ = cupti_failure("cuptiActivityFlushAll", result);
+      fail("cuptiActivityFlushAll", result);
       return;
     }
     set_collecting(true);
     if (const CUptiResult result = cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
         result != CUPTI_SUCCESS) {
       set_collecting(false);
-      failure_ = cupti_failure("cuptiActivityEnable(CONCURRENT_KERNEL)", result);
+      fail("cuptiActivityEnable(CONCURRENT_KERNEL)", result);
       return;
     }
     open_ = true;
@@ -254,6 +262,8 @@ class KernelActivityWindow {
 
   /// Why this window's records cannot be trusted; empty while they can.
   const std::string& failure() const noexcept { return failure_; }
+  /// True when failure() is a tool's hold on CUPTI.
+  bool failure_is_tool_hold() const noexcept { return failure_is_tool_hold_; }
 
   /// Delivers the records, stops collecting and returns the launches in launch order. Check
   /// failure() afterwards. Never throws except std::bad_alloc.
@@ -273,9 +283,9 @@ class KernelActivityWindow {
       lost = std::exchange(shared.lost, 0);
     }
     if (flushed != CUPTI_SUCCESS) {
-      failure_ = cupti_failure("cuptiActivityFlushAll", flushed);
+      fail("cuptiActivityFlushAll", flushed);
     } else if (disabled != CUPTI_SUCCESS) {
-      failure_ = cupti_failure("cuptiActivityDisable(CONCURRENT_KERNEL)", disabled);
+      fail("cuptiActivityDisable(CONCURRENT_KERNEL)", disabled);
     } else if (lost > 0) {
       failure_ = "CUPTI lost " + std::to_string(lost) + " activity record(s)";
     }
@@ -299,13 +309,21 @@ class KernelActivityWindow {
     shared.lost = 0;
   }
 
+  void fail(const char* call, CUptiResult result) {
+    failure_ = cupti_failure(call, result);
+    failure_is_tool_hold_ = is_tool_hold(result);
+  }
+
   bool open_ = false;
   std::string failure_;
+  bool failure_is_tool_hold_ = false;
 };
 
-// Launches the probe kernel in a window: empty when its record is faithful, else why not.
-std::string check_probe() {
+// Launches the probe kernel in a window: empty when its record is faithful, else why not (and
+// *tool_hold says whether that is a tool's hold on CUPTI).
+std::string check_probe(bool* tool_hold) {
   KernelActivityWindow window;
+  *tool_hold = window.failure_is_tool_hold();
   if (!window.failure().empty())
     return window.failure();
   detail::ProbeLaunch probe{};
@@ -315,6 +333,7 @@ std::string check_probe() {
     return std::string("the recorder's test kernel failed: ") + error.what();
   }
   const std::vector<KernelLaunch> launches = window.close();
+  *tool_hold = window.failure_is_tool_hold();
   if (!window.failure().empty())
     return window.failure();
   const bool faithful = launches.size() == 1 && launches[0].grid == probe.grid &&
@@ -345,8 +364,9 @@ const std::string& ensure_ready(RecorderState& state) {
           cuptiActivityRegisterCallbacks(on_buffer_requested, on_buffer_completed);
       result != CUPTI_SUCCESS) {
     state.unavailable_reason = cupti_failure("cuptiActivityRegisterCallbacks", result);
+    state.tool_holds_cupti = is_tool_hold(result);
   } else {
-    state.unavailable_reason = check_probe();
+    state.unavailable_reason = check_probe(&state.tool_holds_cupti);
   }
 #else
   state.unavailable_reason =
@@ -365,6 +385,10 @@ LaunchRecording try_record_launches(const std::function<void()>& work) {
   COURSE_CUDA_CHECK(cudaDeviceSynchronize());
   LaunchRecording recording;
   recording.unavailable_reason = ensure_ready(state);
+  recording.tool_holds_cupti = state.tool_holds_cupti;
+#if !COURSE_HAVE_CUPTI
+  recording.build_has_no_cupti = true;
+#endif
   if (!recording.unavailable_reason.empty()) {
     work();
     COURSE_CUDA_CHECK(cudaDeviceSynchronize());
@@ -374,7 +398,9 @@ LaunchRecording try_record_launches(const std::function<void()>& work) {
   KernelActivityWindow window;  // closed by its destructor if work() or a wait throws
   if (!window.failure().empty()) {
     state.unavailable_reason = window.failure();  // no later recording would fare better
+    state.tool_holds_cupti = window.failure_is_tool_hold();
     recording.unavailable_reason = window.failure();
+    recording.tool_holds_cupti = window.failure_is_tool_hold();
     work();
     COURSE_CUDA_CHECK(cudaDeviceSynchronize());
     return recording;
@@ -384,6 +410,7 @@ LaunchRecording try_record_launches(const std::function<void()>& work) {
   std::vector<KernelLaunch> launches = window.close();
   if (!window.failure().empty()) {
     recording.unavailable_reason = window.failure();
+    recording.tool_holds_cupti = window.failure_is_tool_hold();
     return recording;
   }
   recording.recorded = true;

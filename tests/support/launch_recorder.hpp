@@ -45,6 +45,11 @@ struct LaunchRecording {
   bool recorded = false;
   std::vector<KernelLaunch> launches;  ///< in launch order
   std::string unavailable_reason;
+  /// Why not, when not recorded: this build has no CUPTI at all (the toolkit shipped none), or a
+  /// tool (compute-sanitizer, Nsight Compute, Nsight Systems) holds CUPTI in this process. Neither
+  /// set: CUPTI failed in some other way (launch_checks.hpp says what a grader makes of each).
+  bool build_has_no_cupti = false;
+  bool tool_holds_cupti = false;
 };
 
 /// Waits for the device, runs `work` exactly once, waits for the device again and returns the
@@ -56,7 +61,8 @@ struct LaunchRecording {
 /// Recording cannot work in some processes: when compute-sanitizer, Nsight Compute or Nsight
 /// Systems already uses CUPTI (CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED), when this build has
 /// no CUPTI, or when a test launch is not recorded faithfully. `work` then still runs once and
-/// the result says why nothing was recorded: a grader notes it and grades the rest.
+/// the result says why nothing was recorded; a grader's launch check then fails, or is not graded
+/// (launch_check_can_run in launch_checks.hpp): it never passes unchecked.
 ///
 /// Exceptions from `work` propagate, as do CUDA errors (course::CudaError) from the waits.
 LaunchRecording try_record_launches(const std::function<void()>& work);
