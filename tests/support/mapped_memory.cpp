@@ -87,8 +87,8 @@ const DriverApi& driver() {
   return api;
 }
 
-// The driver API, or DriverError(CUDA_ERROR_NOT_FOUND) saying which function is missing: only
-// reached after virtual_memory_support() said yes, or by a caller that ignored it.
+// The driver API, or std::runtime_error saying which function is missing: only reached after
+// virtual_memory_support() said yes, or by a caller that ignored it.
 const DriverApi& required_driver() {
   const DriverApi& api = driver();
   if (!api.missing.empty())
