@@ -20,8 +20,10 @@ void check_correct_for_all_sizes(const std::string& exercise, const Launcher& la
                                  std::size_t extra_large);
 
 /// The same past 2^31 elements (course::grading::kPast2To31Elements), where 32-bit index
-/// arithmetic breaks, on exact small-integer inputs. Needs about 24 GiB of GPU memory: where that
-/// is not free, it notes "the 2^31+ case was not run: needs ..." and passes.
+/// arithmetic breaks, on exact periodic inputs (large_arrays.hpp): every c[i] exact, the guard
+/// after c intact, a and b unchanged. Needs about 10 GiB of free GPU memory (8 GiB for c, a and b
+/// mapped at 6 MiB each, 2 GiB to spare), 26 GiB where the GPU cannot map memory: where that is
+/// not free, it notes "the 2^31+ case was not run: needs ..." for the scoreboard and returns.
 void check_correct_past_2_to_31(const std::string& exercise, const Launcher& launch);
 
 /// Median bandwidth of `launch` at n floats (bytes read + written over the median time, bytes/s),

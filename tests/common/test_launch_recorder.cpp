@@ -1,5 +1,5 @@
-// Tests of the graders' launch recorder (tests/support/launch_recorder.hpp) and of the past-2^31
-// helpers (tests/support/large_arrays.hpp). The GPU ones also pass under compute-sanitizer and
+// Tests of the graders' launch recorder (tests/support/launch_recorder.hpp); the past-2^31 helpers
+// have theirs in test_large_arrays.cpp. The GPU ones also pass under compute-sanitizer and
 // Nsight Compute, where recording is unavailable: they then check that the work still ran and
 // that the reason names the tool's hold on CUPTI.
 #include <cuda_runtime_api.h>
@@ -14,7 +14,6 @@
 #include "call_checks.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
-#include "large_arrays.hpp"
 #include "launch_checks.hpp"
 #include "launch_recorder.hpp"
 #include "launch_recorder_test_kernels.hpp"
@@ -188,31 +187,6 @@ TEST_CASE("library kernels are told from the course's own kernels by name", "[co
   }
 }
 
-TEST_CASE("the past-2^31 patterns and their sums are exact in float", "[common][cpu]") {
-  const std::size_t n = course::grading::kPast2To31Elements;
-  CHECK(n > (std::size_t{1} << 31));
-  CHECK(n % 4 == 3);
-  for (const std::size_t i : {std::size_t{0}, std::size_t{65535}, std::size_t{1} << 31, n - 1}) {
-    const float high = static_cast<float>(i >> 16);
-    const float low = static_cast<float>(i & 0xFFFF);
-    const double exact = 2.5 * double(i >> 16) + double(i & 0xFFFF);
-    CHECK(double(std::fma(2.5f, high, low)) == exact);  // one rounding (a fused multiply-add)
-    CHECK(double(2.5f * high + low) == exact);          // two roundings
-    CHECK(double(high + low) == double(i >> 16) + double(i & 0xFFFF));
-  }
-  course::grading::PatternComparison failed;
-  failed.count = n;
-  failed.mismatches = 3;
-  failed.untouched = 3;
-  failed.first_index = (std::size_t{1} << 31) + 5;
-  failed.first_expected = 32768;
-  std::uint32_t poison_bits = 0xFFFFFFFFu;
-  std::memcpy(&failed.first_actual, &poison_bits, sizeof poison_bits);
-  CHECK(failed.summary() == "3 of " + std::to_string(n) +
-                                " elements differ (3 never written), the first at index "
-                                "2147483653 = 2^31 + 5: got <never written>, expected 32768");
-}
-
 TEST_CASE("the launch recorder records grid, block, shared memory and registers", "[common][gpu]") {
   COURSE_REQUIRE_GPU();
   int runs = 0;
@@ -307,36 +281,6 @@ TEST_CASE("the recorder survives work that throws, and record_launches throws wh
                       course::grading::LaunchRecordingUnavailable);
     CHECK(runs == 1);
   }
-}
-
-TEST_CASE("the past-2^31 helpers fill and check across chunk boundaries", "[common][gpu]") {
-  COURSE_REQUIRE_GPU();
-  const std::size_t n = (std::size_t{1} << 27) + 3;  // three chunks, the last one short
-  course::DeviceArray<float> x(n);
-  course::DeviceArray<float> y(n);
-  course::DeviceArray<float> out(n);
-  course::grading::fill_with_pattern(x.data(), n, course::grading::Pattern::high_bits);
-  course::grading::fill_with_pattern(y.data(), n, course::grading::Pattern::low_bits);
-  out.fill_bytes(0xFF);
-  launch_recorder_test::launch_scaled_add(2.5f, x.data(), y.data(), out.data(), n);
-  COURSE_CUDA_CHECK(cudaDeviceSynchronize());
-  const course::grading::PatternComparison right =
-      course::grading::compare_with_pattern_sum(out.data(), n, 2.5f);
-  INFO(right.summary());
-  CHECK(right.ok());
-  CHECK(course::grading::count_overwritten(out.data(), 0, 100) == 100);
-
-  // Elements [2^26 - 10, 2^26 + 10) never written: across the first chunk boundary.
-  const std::size_t hole = (std::size_t{1} << 26) - 10;
-  COURSE_CUDA_CHECK(cudaMemset(out.data() + hole, 0xFF, 20 * sizeof(float)));
-  const course::grading::PatternComparison holed =
-      course::grading::compare_with_pattern_sum(out.data(), n, 2.5f);
-  INFO(holed.summary());
-  CHECK(holed.mismatches == 20);
-  CHECK(holed.untouched == 20);
-  CHECK(holed.first_index == hole);
-  CHECK(holed.first_expected == 2.5 * double(hole >> 16) + double(hole & 0xFFFF));
-  CHECK(course::grading::count_overwritten(out.data(), hole, 20) == 0);
 }
 
 TEST_CASE("time_student sees work left running on another stream", "[common][gpu]") {
