@@ -80,7 +80,7 @@ GRADER = "an exercise file may not use the grader's own code"
 
 _DENIED_NAMES = {
     ENDS_PROCESS: """exit _exit _Exit quick_exit at_quick_exit atexit on_exit pthread_exit thrd_exit
-        __cxa_finalize __libc_start_main""",
+        pthread_cancel __cxa_finalize __libc_start_main""",
     PROCESSES: """fork vfork _Fork __fork clone clone3 __clone execl execle execlp execv execve
         execvp execvpe execveat fexecve posix_spawn posix_spawnp system popen pclose daemon setsid
         setpgid setpgrp unshare setns chroot pidfd_open pidfd_send_signal process_vm_readv
@@ -138,10 +138,12 @@ GENERATED_CALLERS = (
      {"dlopen", "dlsym", "dlclose", "getenv"}, True),
 )
 
-# C-linkage names an object may define: the compiler's and the CUDA headers' own.
-GENERATED_C_DEFINITIONS = re.compile(
-    r"^(?:DW\.ref\.__gxx_personality_v0|__cudaRegister\w*|__fatbinwrap\w*|__nv_\w*|"
-    r"__cuda\w*|__device_stub__\w*)$")
+# C-linkage names an object may define: the compiler's own. No function: nvcc writes none with a
+# C name (an extern "C" kernel's stub is the one exception, and its kernel is reported); data:
+# the personality routine's reference, and nvcc's fatbinary wrappers and host references (-rdc).
+GENERATED_C_FUNCTIONS = re.compile(r"^__device_stub__\w+$")
+GENERATED_C_VARIABLES = re.compile(
+    r"^(?:DW\.ref\.__gxx_personality_v0|__fatbinwrap_\w+|__nv_\w+|hostRef\w+)$")
 # NVTX3's header-only implementation: weak and hidden, never strong.
 NVTX_HEADER_DEFINITIONS = re.compile(r"^nvtx\w*_v3$|^InitializeInjectionNvtx\w*$")
 
@@ -525,7 +527,10 @@ def _interface_namespaces(path: str) -> Set[str]:
                            "chapterN.hpp (chapters/NN-topic/chapterN.hpp)" % path)
     with open(path, encoding="utf-8", errors="replace") as handle:
         text = handle.read()
-    names = set(re.findall(r"^\s*namespace\s+([A-Za-z_]\w*)", text, re.MULTILINE))
+    # A forward declaration in a protected namespace (namespace course { class Stream; }) does
+    # not make that namespace the student's.
+    names = {name for name in re.findall(r"^\s*namespace\s+([A-Za-z_]\w*)", text, re.MULTILINE)
+             if not any(pattern.match(name) for pattern, _ in PROTECTED_NAMESPACES)}
     if not names:
         raise InspectError("the interface header %s declares no namespace: a chapter's "
                            "interface is in namespace chapterN" % path)
@@ -605,11 +610,14 @@ def _check_definitions(source: str, objfile: ObjectFile, interface: Set[str]) ->
             continue
         name = symbol.name
         if not symbol.cpp:
-            if GENERATED_C_DEFINITIONS.match(name):
+            if symbol.kind == "O" and GENERATED_C_VARIABLES.match(name):
+                continue
+            if symbol.kind != "O" and GENERATED_C_FUNCTIONS.match(name) and \
+                    _stub_of_own_kernel(name, objfile):
                 continue
             if NVTX_HEADER_DEFINITIONS.match(name) and symbol.binding == "weak" and symbol.hidden:
                 continue
-            if symbol.kind != "F":
+            if symbol.kind == "O":
                 # A variable: C++ does not mangle the names of global-namespace variables, so
                 # only a name that a library's variable has (or may have) is refused.
                 if LIBRARY_VARIABLE.match(name) or LIBRARY_NAME.match(name):
@@ -625,11 +633,25 @@ def _check_definitions(source: str, objfile: ObjectFile, interface: Set[str]) ->
         if symbol.binding != "global":
             continue  # weak and unique: inline functions and templates of the headers it uses
         scope = scope_of(name)
-        if scope[0] in interface or scope[0].startswith("_GLOBAL__N"):
+        if scope[0] in interface:
+            continue
+        if scope[0].startswith("_GLOBAL__N"):
+            # nvcc gives a kernel in an anonymous namespace a global (hidden) symbol, named
+            # after its file: one named after another file's would replace that file's kernel.
+            owner_file = _anonymous_namespace_file(scope[0])
+            if owner_file is not None and owner_file != re.sub(r"\W", "_",
+                                                               os.path.basename(source)):
+                problems.append("%s defines %s in the anonymous namespace of another file (%s): "
+                                "it would replace that file's function in the grader"
+                                % (source, short_name(symbol), owner_file))
             continue
         if scope[0] == "":
             entity = scope[1] if len(scope) > 1 else ""
             if entity.startswith("__device_stub__"):
+                if not _stub_of_own_kernel(entity, objfile):
+                    problems.append("%s defines %s, nvcc's launch stub of a kernel it does not "
+                                    "define: it would replace another file's kernel launch in "
+                                    "the grader" % (source, short_name(symbol)))
                 continue
             if entity.startswith("operator new") or entity.startswith("operator delete"):
                 problems.append("%s defines the global %s: it would replace the one the grader "
@@ -648,6 +670,29 @@ def _check_definitions(source: str, objfile: ObjectFile, interface: Set[str]) ->
                                    " or ".join(sorted(interface)), scope[0]))
                 break
     return problems
+
+
+def _stub_of_own_kernel(stub: str, objfile: ObjectFile) -> bool:
+    """True when `stub` (nvcc's launch stub, __device_stub__<kernel>) belongs to a kernel that
+    this object defines: not a stand-in for another file's."""
+    kernel = stub[len("__device_stub__"):]
+    names = {kernel}
+    if kernel.startswith("Z"):
+        kernel = "_" + kernel  # a kernel's mangled name, less its leading underscore
+        names.add(kernel)
+        scope = scope_of(kernel)
+        if scope[0] == "" and len(scope) > 1:
+            names.add(scope[1])  # an extern "C" kernel: its stub is mangled, its symbol not
+    return any(symbol.name in names and symbol.defined for symbol in objfile.symbols)
+
+
+def _anonymous_namespace_file(component: str) -> Optional[str]:
+    """nvcc's name for a file's anonymous namespace, _GLOBAL__N__9cda0948_13_vector_add_cu_16d4e580,
+    -> the file it stands for (vector_add_cu); None for another form (g++'s _GLOBAL__N_1)."""
+    match = re.match(r"^_GLOBAL__N__[0-9a-fA-F]+_(\d+)_(.*)$", component)
+    if not match:
+        return None
+    return match.group(2)[:int(match.group(1))]
 
 
 def _c_owner(name: str) -> str:

@@ -182,6 +182,8 @@ SOURCES = {
         #include <cstdio>
         std::FILE* stdout_copy = nullptr;
         extern "C" { std::FILE* stdout = nullptr; }
+        // A symbol defined in assembly has no type: a function all the same.
+        asm(".globl time\\n time: xor %eax, %eax\\n ret\\n");
     """,
     "replaces_cpp_functions": """
         #include <cstddef>
@@ -198,6 +200,13 @@ SOURCES = {
         namespace chapter9_grading { double reference(double x) { return x; } }
         void* operator new(std::size_t bytes) { return std::malloc(bytes); }
         int cudaMalloc(float** p, unsigned long) { *p = nullptr; return 0; }
+    """,
+    "impersonates_generated_names": """
+        // nvcc's names for another file's kernel: its launch stub, its anonymous namespace.
+        void __device_stub__Z22launch_recorder_probePi(int*) {}
+        namespace _GLOBAL__N__0e51a4b4_24_launch_recorder_probe_cu_ad26ecfb {
+        void course_launch_recorder_probe(int*) {}
+        }
     """,
     "calls_cublas": """
         extern "C" int cublasCreate_v2(void** handle);
@@ -391,7 +400,8 @@ class GateTest(unittest.TestCase):
                          r"defines clock_gettime with C linkage: it would replace the C "
                          r"library's",
                          r"defines gettimeofday with C linkage",  # weak, and still it wins
-                         r"defines the variable stdout: the name belongs to the C library's")
+                         r"defines the variable stdout: the name belongs to the C library's",
+                         r"defines time with C linkage")
         self.assertFalse(any("stdout_copy" in line for line in lines), lines)
 
     def test_cpp_functions_replaced(self):
@@ -405,6 +415,24 @@ class GateTest(unittest.TestCase):
                          r"defines chapter9_grading::reference: it would replace the grader's",
                          r"defines the global operator new: it would replace",
                          r"defines cudaMalloc: the name belongs to the CUDA libraries")
+
+    def test_generated_names_of_another_file(self):
+        lines = gate("impersonates_generated_names")
+        self.assertFinds(lines, r"defines __device_stub__Z22launch_recorder_probePi, nvcc's "
+                                r"launch stub of a kernel it does not define",
+                         r"defines .*course_launch_recorder_probe in the anonymous namespace of "
+                         r"another file \(launch_recorder_probe_cu\)")
+
+    def test_interface_header_cannot_open_a_protected_namespace(self):
+        header = write(SCRATCH.name, "sneaky/chapter9.hpp", """\
+            #pragma once
+            namespace course { class Stream; }
+            namespace chapter9 { float add(float a, float b); }
+        """)
+        lines = course_inspect.inspect([(OBJECTS["replaces_cpp_functions"], "demo.cpp")], header,
+                                       [])
+        self.assertFinds(lines, r"defines course::compare_close: .*namespace chapter9, none of "
+                                r"namespace course")
 
     def test_cublas_forbidden(self):
         lines = gate("calls_cublas", "chapters/04-matmul/matmul_fast.cu", ["cublas", "cub"])
@@ -443,8 +471,9 @@ class GateTest(unittest.TestCase):
         # nvcc's registration calls atexit, a __device__ function's host body calls exit(1):
         # both pass. A kernel with C linkage has a C name of its own, which could be a C
         # library's: it does not.
-        self.assertEqual(gate("cuda_file", forbid=["cublas", "cub", "thrust"]),
-                         ['chapters/09-demo/demo.cpp defines scale_c with C linkage: it would '
+        self.assertEqual(gate("cuda_file", "chapters/09-demo/cuda_file.cu",
+                              ["cublas", "cub", "thrust"]),
+                         ['chapters/09-demo/cuda_file.cu defines scale_c with C linkage: it would '
                           'replace the C library\'s (or the grader\'s) function or variable of '
                           'that name for the whole grader (an exercise file defines C++ '
                           'functions only: no extern "C")'])
