@@ -76,6 +76,8 @@ MEMORY_MAPS = "an exercise file may not map memory or change its protection"
 SYSCALLS = "an exercise file may not make raw system calls"
 PROFILER = "an exercise file may not use CUPTI or the profiler: the grader's launch recorder does"
 FRAMEWORK = "an exercise file may not use the test framework's internals"
+DEVICE_RESET = ("an exercise file may not reset the device: the grader's memory, timers and "
+                "launch recorder live on it")
 GRADER = "an exercise file may not use the grader's own code"
 
 _DENIED_NAMES = {
@@ -108,6 +110,8 @@ _DENIED_NAMES = {
     MEMORY_MAPS: """mmap mmap64 munmap mremap mprotect pkey_mprotect memfd_create shm_open shmget
         shmat madvise""",
     SYSCALLS: "syscall ptrace prctl personality",
+    DEVICE_RESET: """cudaDeviceReset cudaThreadExit cuDevicePrimaryCtxReset
+        cuDevicePrimaryCtxReset_v2""",
 }
 DENIED_REFERENCES: Dict[str, str] = {
     name: reason for reason, names in _DENIED_NAMES.items() for name in names.split()}

@@ -151,6 +151,10 @@ SOURCES = {
           return result;
         }
     """,
+    "device_reset": """
+        extern "C" int cudaDeviceReset();
+        void clean_up() { cudaDeviceReset(); }
+    """,
     "grader_internals": """
         namespace Catch { struct ResultBuilder { static void pass(); }; }
         namespace course { namespace grading { void launch_recorder_off(); } }
@@ -379,6 +383,12 @@ class GateTest(unittest.TestCase):
         lines = gate("syscall_instruction")
         self.assertEqual(lines, ["chapters/09-demo/demo.cpp makes a raw system call (syscall) in "
                                  "bare_exit: an exercise file may not make raw system calls"])
+
+    def test_device_reset(self):
+        self.assertEqual(gate("device_reset"),
+                         ["chapters/09-demo/demo.cpp calls cudaDeviceReset: an exercise file may "
+                          "not reset the device: the grader's memory, timers and launch recorder "
+                          "live on it"])
 
     def test_test_framework_and_grader_internals(self):
         lines = gate("grader_internals")
