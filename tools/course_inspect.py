@@ -217,7 +217,7 @@ class Symbol:
 
 class ObjectFile:
     """What the gate needs of one object: its symbols, which function refers to which symbol
-    (from the relocations), and each function's instructions."""
+    (from the relocations and the calls resolved in place), and each function's instructions."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -225,7 +225,6 @@ class ObjectFile:
         # symbol name -> [(section, name of the function holding the reference, or None)]
         self.references: Dict[str, List[Tuple[str, Optional[str]]]] = {}
         self.instructions: Dict[str, List[str]] = {}  # function -> instructions, in order
-        self.code_sections: Set[str] = set()
 
 
 _SYMBOL_LINE = re.compile(r"^([0-9a-fA-F]+) (.{7}) (\S+)\s+([0-9a-fA-F]+) (.*)$")
@@ -309,7 +308,6 @@ def read_object(path: str) -> ObjectFile:
         heading = _SECTION_START.match(line)
         if heading:
             section = heading.group(1)
-            found.code_sections.add(section)
             function = None
             continue
         start = _FUNCTION_START.match(line)
@@ -821,7 +819,6 @@ def inspect(objects: List[Tuple[str, str]], interface_header: str, forbid: List[
                            % (", ".join(unknown), ", ".join(FAMILIES)))
     interface = _interface_namespaces(interface_header)
     declarations = _read_declarations(ROOT)
-    read: List[Tuple[str, Optional[ObjectFile], str]] = []
     problems: List[str] = []
     _tool("objdump")  # a missing binutils is the set-up's problem, not the objects'
 
@@ -833,16 +830,18 @@ def inspect(objects: List[Tuple[str, str]], interface_header: str, forbid: List[
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(attempt, [path for path, _ in objects]))
+    read: List[Tuple[str, ObjectFile]] = []
     for (path, source), (objfile, error) in zip(objects, results):
+        if objfile is not None and any(s.name.startswith("__gnu_lto_") for s in objfile.symbols):
+            objfile, error = None, "link-time-optimisation bytecode: no machine code to read"
         if objfile is None:
             problems.append("%s: its object file %s could not be inspected (%s): it cannot be "
                             "graded" % (source, path, error))
-        read.append((source, objfile, ""))
-    names = demangle(s.name for _, objfile, _ in read if objfile for s in objfile.symbols)
-    names.update(demangle(f for _, objfile, _ in read if objfile for f in objfile.instructions))
-    for source, objfile, _ in read:
-        if objfile is None:
-            continue
+        else:
+            read.append((source, objfile))
+    names = demangle(s.name for _, objfile in read for s in objfile.symbols)
+    names.update(demangle(f for _, objfile in read for f in objfile.instructions))
+    for source, objfile in read:
         for symbol in objfile.symbols:
             symbol.demangled = names.get(symbol.name, symbol.name)
         by_name = {symbol.name: symbol for symbol in objfile.symbols}

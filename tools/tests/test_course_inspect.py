@@ -508,6 +508,15 @@ class BadInputTest(unittest.TestCase):
         self.assertRegex(lines[0], r"^chapters/09-demo/demo\.cpp: its object file .*junk\.o could "
                                    r"not be inspected \(.*\): it cannot be graded$")
 
+    def test_link_time_optimisation_bytecode_is_not_graded(self):
+        source = write(SCRATCH.name, "lto.cpp", "int forty_two() { return 42; }\n")
+        output = os.path.join(SCRATCH.name, "lto.o")
+        subprocess.run(["g++", "-flto", "-c", source, "-o", output], check=True)
+        lines = course_inspect.inspect([(output, "demo.cpp")],
+                                       os.path.join(SCRATCH.name, "chapter9.hpp"), [])
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("link-time-optimisation bytecode", lines[0])
+
     def test_command_line(self):
         header = os.path.join(SCRATCH.name, "chapter9.hpp")
         script = course_inspect.__file__
