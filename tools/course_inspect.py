@@ -19,31 +19,36 @@ exits 1 when it finds something (the lines on stdout), 2 on bad input, 0 otherwi
 The rules (every solution and every skeleton passes them; tools/tests/test_course_inspect.py
 proves each one fires and does not misfire):
   1. References (undefined symbols) on a deny list: ending the process (exit, quick_exit, _exit,
-     atexit...), starting or controlling processes (fork, exec*, system, setsid, kill...), files
-     and file descriptors (open, fopen, write, dup2, std::ofstream, std::filesystem...), setting
-     the environment, loading code (dlopen, dlsym, the CUDA driver's entry points), signals,
-     mapping memory, raw system calls (syscall, ptrace, prctl), CUPTI, the test framework
-     (Catch::) and the grader's own code (course::grading::, chapterN_grading::). The code that
-     nvcc and the CUDA headers generate is told apart by where the reference comes from: nvcc's
-     registration function may call atexit, NVTX3's loader may call dlopen and dlsym, and the
-     host body nvcc writes for a __device__ function may call exit(1).
-  2. Definitions: no C-linkage symbol other than the compiler's own (a C name would replace the C
-     library's, the CUDA runtime's, CUPTI's or cuBLAS's function for the whole grader: with a
-     shared runtime, even a weak one wins), and no strong C++ definition in the course library's,
-     the grader's, the test framework's or a standard or CUDA library's namespace, nor a global
-     operator new or delete. The chapter's own namespace (the interface header's) is the
-     student's.
+     atexit, pthread_exit...), starting or controlling processes (fork, exec*, system, setsid,
+     kill...), files and file descriptors (open, fopen, write, dup2, std::ofstream,
+     std::filesystem...), setting the environment, loading code (dlopen, dlsym, the CUDA
+     driver's entry points), signals, mapping memory, raw system calls (syscall, ptrace, prctl),
+     resetting the device, CUPTI, the test framework (Catch::) and the grader's own code
+     (course::grading::, chapterN_grading::). A reference from data (a function pointer) counts.
+     The code that nvcc and the CUDA headers generate is told apart by where the reference comes
+     from: nvcc's registration function may call atexit, NVTX3's loader (weak, hidden) may call
+     dlopen and dlsym, and the host body nvcc writes for a __device__ function may call exit(1).
+  2. Definitions: no C-linkage function (a C name replaces the C library's, the CUDA runtime's,
+     CUPTI's or cuBLAS's function for the whole grader: with a shared runtime, even a weak one
+     wins), no variable with a C library's or a reserved name, no strong C++ definition in the
+     course library's, the grader's, the test framework's or a standard or CUDA library's
+     namespace, nor a global operator new or delete, nor nvcc's names for another file's kernels
+     (a launch stub without its kernel, another file's anonymous namespace). The chapter's own
+     namespace (the interface header's) is the student's.
   3. No raw system-call instruction (syscall, sysenter, int $0x80) in host code.
   4. Forbidden libraries (an exercise's `forbid:` line): cublas (a cublas* function, or the
      course's cuBLAS helpers), cub, thrust, cutlass (any symbol of that namespace, local ones
-     included: a template instantiated with a file's own type is local).
+     included: a template instantiated with a file's own type is local), reported where the
+     file's own code calls them.
+  An object it cannot read (or link-time-optimisation bytecode) is a problem too: it fails closed.
 
 What it cannot see (the threat model in docs/classroom.md): device code (a kernel's body is in the
 fatbinary, not in the host object), deliberate memory corruption through pointers (overwriting
-the grader's data, the C library's FILE structures, a return address), addresses computed
-without naming a symbol, an inline function or template defined twice with different bodies
-(weak definitions: the linker keeps one), and what the grader itself does with the student's
-results.
+the grader's data, the C library's FILE structures, a return address), functions reached through
+an address computed without naming them, instructions hidden from a linear disassembly (a jump
+into the middle of another instruction), an inline function or template defined twice with
+different bodies (weak definitions, NVTX3's loader included: the linker keeps one), what the
+file prints (forged text on stdout), and what the grader itself does with the student's results.
 """
 
 import argparse
