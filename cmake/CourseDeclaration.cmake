@@ -7,8 +7,12 @@
 # with semicolons or brackets survive, and CRLF line endings are accepted.
 
 set(COURSE_TEST_KINDS cpu gpu correctness speed)
+# The library families an exercise's `forbid:` line may name (tools/course_inspect.py's FAMILIES):
+# the object-file gate rejects an exercise file that uses one of them.
+set(COURSE_FORBID_FAMILIES cublas cub thrust cutlass)
 set(_COURSE_CHAPTER_KEYS chapter directory title support libraries)
-set(_COURSE_EXERCISE_KEYS exercise title file graders tests needs optional serial points hint)
+set(_COURSE_EXERCISE_KEYS exercise title file graders tests needs optional serial points hint
+  forbid)
 
 # _course_next_line(<text var> <line var>): pops the first line of <text var>.
 macro(_course_next_line text_var line_var)
@@ -37,7 +41,7 @@ endfunction()
 #   <prefix>_NUMBER, _DIRECTORY, _TITLE, _SUPPORT, _LIBRARIES, _EXERCISES (ids, in order),
 #   _WRONG_VARIANTS (the chapter's wrong/*.wrong files), and per exercise (c = the id as a C
 #   identifier, 1.2 -> 1_2): <prefix>_EX_<c>_TITLE, _FILE, _GRADERS, _TESTS, _NEEDS, _OPTIONAL,
-#   _SERIAL, _POINTS, _HINTS.
+#   _SERIAL, _POINTS, _HINTS, _FORBID (library families, a list: "forbid: cublas, cub" -> cublas;cub).
 # A malformed declaration stops the configure step with file:line and what to fix.
 function(course_read_declaration file prefix)
   _course_read_text("${file}" text)
@@ -131,6 +135,15 @@ function(course_read_declaration file prefix)
     separate_arguments(graders UNIX_COMMAND "${ex_${c}_graders}")
     separate_arguments(tests UNIX_COMMAND "${ex_${c}_tests}")
     separate_arguments(needs UNIX_COMMAND "${ex_${c}_needs}")
+    string(REPLACE "," " " forbid "${ex_${c}_forbid}")
+    separate_arguments(forbid UNIX_COMMAND "${forbid}")
+    foreach(family IN LISTS forbid)
+      if(NOT family IN_LIST COURSE_FORBID_FAMILIES)
+        string(REPLACE ";" ", " families "${COURSE_FORBID_FAMILIES}")
+        message(FATAL_ERROR "${where}: exercise ${id}: 'forbid:' names library families, one of "
+          "${families}, not '${family}'")
+      endif()
+    endforeach()
     foreach(kind IN LISTS tests)
       if(NOT kind IN_LIST COURSE_TEST_KINDS)
         message(FATAL_ERROR "${where}: exercise ${id}: test kind '${kind}' is not one of "
@@ -167,6 +180,7 @@ function(course_read_declaration file prefix)
     set(${prefix}_EX_${c}_SERIAL "${serial}" PARENT_SCOPE)
     set(${prefix}_EX_${c}_POINTS "${ex_${c}_points}" PARENT_SCOPE)
     set(${prefix}_EX_${c}_HINTS "${ex_${c}_hint}" PARENT_SCOPE)
+    set(${prefix}_EX_${c}_FORBID "${forbid}" PARENT_SCOPE)
     list(APPEND seen "${id}")
   endforeach()
 

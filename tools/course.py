@@ -21,7 +21,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 KINDS = ("cpu", "gpu", "correctness", "speed")
 CHAPTER_KEYS = ("chapter", "directory", "title", "support", "libraries")
 EXERCISE_KEYS = ("exercise", "title", "file", "graders", "tests", "needs", "optional", "serial",
-                 "points", "hint")
+                 "points", "hint", "forbid")
+# What a `forbid:` line may name: the library families of the object-file gate (course_inspect.py's
+# FAMILIES, cmake/CourseDeclaration.cmake's COURSE_FORBID_FAMILIES).
+FORBID_FAMILIES = ("cublas", "cub", "thrust", "cutlass")
 
 
 class CourseError(Exception):
@@ -79,6 +82,7 @@ class Exercise:
         self.serial = False
         self.points = 0
         self.hints: List[str] = []
+        self.forbid: List[str] = []  # library families the object-file gate rejects
 
     @property
     def target(self) -> str:
@@ -145,6 +149,13 @@ def read_declaration(path: str) -> Chapter:
                     current.points = int(value) if value.isdigit() else 0
                 elif key == "hint":
                     current.hints.append(value)
+                elif key == "forbid":
+                    current.forbid = [w for w in re.split(r"[\s,]+", value) if w]
+                    unknown = [w for w in current.forbid if w not in FORBID_FAMILIES]
+                    if unknown:
+                        raise CourseError("%s: 'forbid:' names library families, one of %s, "
+                                          "not '%s'" % (where, " ".join(FORBID_FAMILIES),
+                                                        unknown[0]))
     try:
         chapter.number = int(fields["chapter"])
         chapter.directory = fields["directory"]
