@@ -3,6 +3,7 @@
     python3 tools/course_leaks.py                 the release this tree would ship (./course
                                                   release's files, read from the tree)
     python3 tools/course_leaks.py --release DIR   a release already written (./course release)
+    ./course leaks [--release DIR]                the same, as a command of the course
 
 Every function body (lambdas included) of every C++/CUDA file in solutions/ is compared with
 every file the release ships that can hold code: C++/CUDA sources, and Markdown and text files
@@ -237,7 +238,12 @@ class CodeIndex:
         shapes = [_shape(t) for t in body]
         canonical = _canonical(body)
         found = []
-        for number, start in self.starts.get(tuple(shapes[:KEY_LENGTH]), ()):
+        if len(body) >= KEY_LENGTH:
+            candidates = self.starts.get(tuple(shapes[:KEY_LENGTH]), ())
+        else:  # shorter than the index's keys: every place
+            candidates = [(number, start) for number, (_, tokens, _) in enumerate(self.files)
+                          for start in range(len(tokens) - len(body) + 1)]
+        for number, start in candidates:
             path, tokens, file_shapes = self.files[number]
             end = start + len(body)
             if file_shapes[start:end] == shapes and _canonical(tokens[start:end]) == canonical:
@@ -379,35 +385,18 @@ def files_to_release(root: str) -> Dict[str, str]:
     return found
 
 
-def main(arguments: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="course_leaks.py",
-        description="Reports every function body of solutions/ that appears in a file the "
-                    "student release ships.")
-    parser.add_argument("--root", default=os.path.dirname(os.path.dirname(
-        os.path.realpath(__file__))), help="the course (with solutions/); default: this one")
-    parser.add_argument("--release", metavar="DIR",
-                        help="a release written by ./course release (default: the files that "
-                             "./course release would ship from --root)")
-    parser.add_argument("--min-tokens", type=int, default=DEFAULT_MIN_TOKENS,
-                        help="shorter bodies are not compared (default: %(default)s)")
-    options = parser.parse_args(arguments)
-    if options.min_tokens < KEY_LENGTH:
-        parser.error("--min-tokens must be at least %d" % KEY_LENGTH)
-    if not os.path.isdir(os.path.join(options.root, "solutions")):
+def run(root: str, release: Optional[str] = None, min_tokens: int = DEFAULT_MIN_TOKENS) -> int:
+    """The check, printed: 0 when nothing leaks, 1 when something does, 2 when it cannot run."""
+    if not os.path.isdir(os.path.join(root, "solutions")):
         print("course_leaks: %s has no solutions/ folder: nothing to compare (run it in the "
-              "instructor's tree)" % options.root, file=sys.stderr)
+              "instructor's tree)" % root, file=sys.stderr)
         return 2
-    solutions = solution_files(options.root)
-    if options.release:
-        if not os.path.isdir(options.release):
-            print("course_leaks: %s is not a folder (give the folder ./course release wrote)"
-                  % options.release, file=sys.stderr)
-            return 2
-        shipped = released_files(options.release)
-    else:
-        shipped = files_to_release(options.root)
-    report = check(solutions, shipped, options.min_tokens)
+    if release is not None and not os.path.isdir(release):
+        print("course_leaks: %s is not a folder (give the folder ./course release wrote)"
+              % release, file=sys.stderr)
+        return 2
+    shipped = released_files(release) if release is not None else files_to_release(root)
+    report = check(solution_files(root), shipped, min_tokens)
     for leak in report.leaks:
         print("LEAK: " + leak.describe())
     print("course_leaks: " + report.summary())
@@ -415,6 +404,44 @@ def main(arguments: Optional[List[str]] = None) -> int:
         print("course_leaks: a student would receive the code above: give the grader a reference "
               "of its own (data, another method, higher precision) or reword the lesson")
     return 1 if report.leaks else 0
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--release", metavar="DIR",
+                        help="a release written by ./course release (default: the files that "
+                             "./course release would ship from this course)")
+    parser.add_argument("--min-tokens", type=int, default=DEFAULT_MIN_TOKENS, metavar="N",
+                        help="shorter bodies are not compared (default: %(default)s)")
+
+
+def register(subparsers, grade_parser) -> Dict:
+    """./course leaks: the same check as a command of the course (tools/course.py)."""
+    parser = subparsers.add_parser(
+        "leaks", help="instructors: check that no solution code is in what ./course release "
+                      "ships (--release DIR: in a written release)")
+    add_options(parser)
+
+    def command_leaks(arguments: argparse.Namespace) -> int:
+        if arguments.min_tokens < 1:
+            parser.error("--min-tokens must be at least 1")
+        import course
+        return run(course.ROOT, arguments.release, arguments.min_tokens)
+
+    return {"leaks": command_leaks}
+
+
+def main(arguments: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="course_leaks.py",
+        description="Reports every function body of solutions/ that appears in a file the "
+                    "student release ships.")
+    parser.add_argument("--root", default=os.path.dirname(os.path.dirname(
+        os.path.realpath(__file__))), help="the course (with solutions/); default: this one")
+    add_options(parser)
+    options = parser.parse_args(arguments)
+    if options.min_tokens < 1:
+        parser.error("--min-tokens must be at least 1")
+    return run(options.root, options.release, options.min_tokens)
 
 
 if __name__ == "__main__":
