@@ -1553,13 +1553,18 @@ def command_release(arguments: argparse.Namespace) -> int:
 def check_release(destination: str, chapters: List[course.Chapter]) -> int:
     """No solution code in the release (tools/course_leaks.py); then builds and grades the release
     on its own: every exercise must fail or be not graded."""
-    problems = release_leaks(destination)
+    leaks = release_leaks(destination)
+    if leaks:
+        say("%scourse: the release check FAILED (not graded: remove the solution code first):\n"
+            "  - %s%s" % (STYLE.red, "\n  - ".join(leaks), STYLE.reset))
+        return 1
     say("course: checking the release: ./course grade in %s" % destination)
     run = subprocess.run([sys.executable, os.path.join(destination, "tools", "course.py"),
                           "grade"], cwd=destination)
     progress = read_progress(os.path.join(destination, "build", "student",
                                           "course-progress.json"))
     expected = [e.id for c in chapters for e in c.exercises]
+    problems = []
     for ident in expected:
         entry = progress.get(ident)
         if entry is None:
@@ -1596,8 +1601,6 @@ def release_leaks(destination: str) -> List[str]:
     report = course_leaks.check(course_leaks.solution_files(course.ROOT),
                                 course_leaks.released_files(destination))
     say("course: leak check: " + report.summary())
-    for leak in report.leaks:
-        say("%scourse: LEAK: %s%s" % (STYLE.red, leak.describe(), STYLE.reset))
     return ["solution code in the release: " + leak.describe() for leak in report.leaks]
 
 

@@ -18,7 +18,7 @@
 // count is known by hand (|c| > 2, c = 2, c = -2, cycles of the set, max_iterations 0 and 1), and
 // over the same two views against the same double-precision reference. Points far enough from the
 // boundary for a last-bit difference not to change the count must match exactly; "far enough" is
-// proved per point with an error bound along the orbit (certain_escape_time below). The others are
+// proved per point with an error bound along the orbit (proven_count below). The others are
 // allowed the GPU grader's tolerance, for the same reason: another order of the float operations,
 // or an FMA where the host compiler emits one, changes their last bits.
 //
@@ -322,7 +322,7 @@ namespace {
 // 97% of the default view and 86% of the zoomed one at 200 x 150: the points of the set inside its
 // smooth parts, where the orbit is drawn to a cycle and errors shrink, and the points that escape
 // early, but no point whose orbit is chaotic or passes close to the circle.
-int certain_escape_time(float cr, float ci, int max_iterations) {
+int proven_count(float cr, float ci, int max_iterations) {
   const double ulp = 1.0 / (1 << 23);  // 2 float ulps at 1
   const double c_modulus = std::hypot(double(cr), double(ci));
   double zr = 0.0, zi = 0.0, error = 0.0;
@@ -414,7 +414,7 @@ TEST_CASE("2.3 escape_time matches the reference over both views", "[2.3][cpu]")
           ++differ;
           total_difference += std::abs(got - expected);
         }
-        const int certain_count = certain_escape_time(cr, ci, max_iterations);
+        const int certain_count = proven_count(cr, ci, max_iterations);
         if (certain_count >= 0) {
           ++certain;
           if (got != certain_count && certain_differ++ == 0) {
