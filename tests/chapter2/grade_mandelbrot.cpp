@@ -5,10 +5,11 @@
 // Why not every pixel exactly: the exercise iterates in float, and the GPU compiler fuses a * b + c
 // into one FMA instruction (one rounding instead of two). Near the set's boundary the orbit of z
 // is chaotic, so a last-bit difference can change a pixel's count, by one or by hundreds; double
-// precision follows the true orbit further than float can. Simulated on the CPU at 200 x 150 to
-// 2048 x 2048, a float version of the rule (with each of the FMA placements nvcc may choose, and
-// without) differs from this reference at 0.15 to 0.23% of the pixels of the default view and 2.0
-// to 2.7% of the zoomed one, with a mean difference of at most 0.02% and 0.43% of max_iterations.
+// precision follows the true orbit further than float can. Simulated on the CPU at 200 x 150,
+// 256 x 256 and 640 x 480 (and 2048 x 2048 for the default view), a float version of the rule
+// (without FMA, and taking at each pixel the worst of the FMA placements nvcc may choose) differs
+// from this reference at 0.15 to 0.23% of the pixels of the default view and 2.0 to 2.7% of the
+// zoomed one, with a mean difference of at most 0.02% and 0.43% of max_iterations.
 // The limits below (1% and 5% of the pixels, 1% of max_iterations) leave a margin of about 2 to 4
 // and still catch the usual mistakes: pixel corners instead of centres (8 to 11% of the pixels
 // differ), counts off by one (29 to 77%), row 0 at the bottom (42% of the zoomed view; the default

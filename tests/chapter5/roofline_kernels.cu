@@ -2,9 +2,9 @@
 // the course's (a grid-stride vector add and SAXPY, a Mandelbrot image, a tiled transpose, a sum
 // of float4 loads) and the first two SGEMM steps: one thread per element of C reading A and B
 // straight from global memory, then 32 x 32 tiles of A and B staged in shared memory. Only their
-// times count; where an exercise's answer would do, they do the work another way (the sum combines
-// its partial sums without a tree or warp shuffles, the FP32 peak comes from a kernel unlike the
-// one 5.3 asks for).
+// times count; where an exercise's answer would do, they do the work another way: the sum combines
+// its partial sums without a tree or warp shuffles (3.3's steps), and the FP32 peak's kernel, on
+// the idea the lesson gives for 5.3 (independent FMA chains), is written another way.
 // Launch shapes: 1D kernels fill the GPU once (occupancy API x SMs) with 256-thread blocks and
 // grid-stride loops; 2D ones use one thread per output element in 32 x 8 (transpose) or 32 x 32
 // (SGEMM) blocks, 16 x 16 for the Mandelbrot image.
