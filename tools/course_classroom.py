@@ -38,6 +38,7 @@ import zipfile
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import course
+import course_leaks
 from course import CourseError, STYLE, say
 
 RESULT_SCHEMA = "course-result/1"
@@ -1550,7 +1551,13 @@ def command_release(arguments: argparse.Namespace) -> int:
 
 
 def check_release(destination: str, chapters: List[course.Chapter]) -> int:
-    """Builds and grades the release on its own: every exercise must fail or be not graded."""
+    """No solution code in the release (tools/course_leaks.py); then builds and grades the release
+    on its own: every exercise must fail or be not graded."""
+    leaks = release_leaks(destination)
+    if leaks:
+        say("%scourse: the release check FAILED (not graded: remove the solution code first):\n"
+            "  - %s%s" % (STYLE.red, "\n  - ".join(leaks), STYLE.reset))
+        return 1
     say("course: checking the release: ./course grade in %s" % destination)
     run = subprocess.run([sys.executable, os.path.join(destination, "tools", "course.py"),
                           "grade"], cwd=destination)
@@ -1583,6 +1590,18 @@ def check_release(destination: str, chapters: List[course.Chapter]) -> int:
     say("%scourse: the release builds on its own and every skeleton fails (or is not graded "
         "without a GPU)%s" % (STYLE.green, STYLE.reset))
     return 0
+
+
+def release_leaks(destination: str) -> List[str]:
+    """The leak check of a written release against this course's solutions: one problem a function
+    body of solutions/ that appears in a released file."""
+    if not os.path.isdir(os.path.join(course.ROOT, "solutions")):
+        say("course: leak check: no solutions/ in %s to compare the release with" % course.ROOT)
+        return []
+    report = course_leaks.check(course_leaks.solution_files(course.ROOT),
+                                course_leaks.released_files(destination))
+    say("course: leak check: " + report.summary())
+    return ["solution code in the release: " + leak.describe() for leak in report.leaks]
 
 
 # ---- the commands --------------------------------------------------------------------------------

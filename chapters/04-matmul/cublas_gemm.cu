@@ -2,7 +2,7 @@
 // in FP32 and with TF32 tensor cores.
 //
 // Idea: cuBLAS follows Fortran BLAS: its matrices are column-major. Your matrices are row-major.
-// The lesson's section on cuBLAS shows how to get a row-major C from it without copying or
+// The lesson's section on cuBLAS guides you to a row-major C from it without copying or
 // transposing anything. The math mode is part of the handle (cublasSetMathMode): it decides
 // whether cuBLAS may use TF32 tensor cores for an FP32 product, and a handle keeps the mode it was
 // last given.

@@ -118,7 +118,7 @@ void sgemm_fast(int m, int n, int k, float alpha, const float* a, const float* b
 
 /// Exercise 4.5, step 1: the same row-major product with cublasSgemm, in full FP32 precision
 /// (no tensor cores), whatever math mode `handle` was left in. cuBLAS assumes column-major
-/// matrices: the lesson shows how to get a row-major C without copying anything. Queued on the
+/// matrices: the lesson guides you to a row-major C without copying anything. Queued on the
 /// handle's stream; returns without waiting. Checks its arguments like the others
 /// (check_gemm_arguments), throws std::invalid_argument when `handle` is null, and
 /// course::CublasError when cuBLAS fails.

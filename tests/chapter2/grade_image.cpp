@@ -4,6 +4,7 @@
 // the same references. On the GPU: rgb_to_gray and box_blur, and a test picture whose results are
 // saved as image files to look at (image_files.hpp says where).
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <sstream>
@@ -43,8 +44,12 @@ std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint64_t seed) {
   return bytes;
 }
 
+// The lesson's rule as what it means: the weighted mean (77 r + 150 g + 29 b) / 256 rounded to the
+// nearest integer, halves up. In double, exactly: the sum is an integer below 2^16 and a division
+// by 256 is exact in binary.
 std::uint8_t gray_rule(unsigned r, unsigned g, unsigned b) {
-  return static_cast<std::uint8_t>((77 * r + 150 * g + 29 * b + 128) >> 8);
+  const double mean = (77.0 * r + 150.0 * g + 29.0 * b) / 256.0;
+  return static_cast<std::uint8_t>(std::floor(mean + 0.5));
 }
 
 std::vector<std::uint8_t> gray_reference(const std::vector<std::uint8_t>& rgb, int width,

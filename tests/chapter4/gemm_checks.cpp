@@ -78,18 +78,36 @@ Products cpu_products(const Case& c, const std::vector<float>& a, const std::vec
   return p;
 }
 
-// Row-major C = A B in FP64 with cuBLAS's DGEMM (C^T = B^T A^T in column-major terms).
+// C = A B in FP64 with cuBLAS's DGEMM. cuBLAS stores matrices column-major, so the row-major
+// operands are copied into column-major order on the host first, multiplied in cuBLAS's own
+// convention, and the column-major result read back into row-major order.
+std::vector<double> column_major(const std::vector<double>& row_major, int rows, int cols) {
+  std::vector<double> out(row_major.size());
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j)
+      out[static_cast<std::size_t>(j) * rows + i] =
+          row_major[static_cast<std::size_t>(i) * cols + j];
+  return out;
+}
+
 std::vector<double> dgemm(const Case& c, const std::vector<double>& a,
                           const std::vector<double>& b) {
-  const course::DeviceArray<double> device_a(a);
-  const course::DeviceArray<double> device_b(b);
-  course::DeviceArray<double> device_c(static_cast<std::size_t>(c.m) * c.n);
+  const course::DeviceArray<double> device_a(column_major(a, c.m, c.k));      // m x k, ld m
+  const course::DeviceArray<double> device_b(column_major(b, c.k, c.n));      // k x n, ld k
+  course::DeviceArray<double> device_c(static_cast<std::size_t>(c.m) * c.n);  // m x n, ld m
   const double one = 1.0;
   const double zero = 0.0;
-  COURSE_CUBLAS_CHECK(cublasDgemm(grader_cublas().get(), CUBLAS_OP_N, CUBLAS_OP_N, c.n, c.m, c.k,
-                                  &one, device_b.data(), c.n, device_a.data(), c.k, &zero,
-                                  device_c.data(), c.n));
-  return device_c.to_host();
+  COURSE_CUBLAS_CHECK(cublasSetMathMode(grader_cublas().get(), CUBLAS_DEFAULT_MATH));
+  COURSE_CUBLAS_CHECK(cublasDgemm(grader_cublas().get(), CUBLAS_OP_N, CUBLAS_OP_N, c.m, c.n, c.k,
+                                  &one, device_a.data(), c.m, device_b.data(), c.k, &zero,
+                                  device_c.data(), c.m));
+  const std::vector<double> result = device_c.to_host();
+  std::vector<double> row_major(result.size());
+  for (int j = 0; j < c.n; ++j)
+    for (int i = 0; i < c.m; ++i)
+      row_major[static_cast<std::size_t>(i) * c.n + j] =
+          result[static_cast<std::size_t>(j) * c.m + i];
+  return row_major;
 }
 
 Products gpu_products(const Case& c, const std::vector<float>& a, const std::vector<float>& b) {
@@ -339,9 +357,20 @@ course::CublasHandle& grader_cublas() {
   return *handle;
 }
 
-Gemm cublas_reference(cublasMath_t mode) {
+Gemm cublas_yardstick(cublasMath_t mode) {
   return [mode](int m, int n, int k, float alpha, const float* a, const float* b, float beta,
-                float* c) { cublas_row_major(mode, m, n, k, alpha, a, b, beta, c); };
+                float* c) {
+    // Column-major C (m x n) = A (m x k) B (k x n): the same 2 m n k FLOPs and the same bytes as
+    // the exercises' product, cuBLAS's own convention, a different result. The buffers hold m k,
+    // k n and m n floats, as this call reads and writes. A column of A or C is m floats, one of
+    // B k floats (cuBLAS wants at least 1, even for an empty product).
+    const int rows_a = std::max(1, m);
+    const int rows_b = std::max(1, k);
+    cublasHandle_t handle = grader_cublas().get();
+    COURSE_CUBLAS_CHECK(cublasSetMathMode(handle, mode));
+    COURSE_CUBLAS_CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, a, rows_a, b,
+                                    rows_b, &beta, c, rows_a));
+  };
 }
 
 bool tf32_tensor_cores_or_not_graded(const std::string& what) {
@@ -351,15 +380,6 @@ bool tf32_tensor_cores_or_not_graded(const std::string& what) {
   course::grading::not_graded_here(what + ": " + info.name +
                                    " has no TF32 tensor cores (compute capability 8.0 or newer)");
   return false;
-}
-
-void cublas_row_major(cublasMath_t mode, int m, int n, int k, float alpha, const float* a,
-                      const float* b, float beta, float* c) {
-  cublasHandle_t handle = grader_cublas().get();
-  COURSE_CUBLAS_CHECK(cublasSetMathMode(handle, mode));
-  // Row-major C = A B is column-major C^T = B^T A^T (the lesson's section on cuBLAS).
-  COURSE_CUBLAS_CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &alpha, b,
-                                  std::max(1, n), a, std::max(1, k), &beta, c, std::max(1, n)));
 }
 
 SpeedOperands::SpeedOperands(int n)

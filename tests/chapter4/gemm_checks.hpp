@@ -2,7 +2,8 @@
 // checked against, the speed measurements, and the grader's own cuBLAS calls (the yardstick).
 //
 // The reference is FP64: on the CPU for small products, with cuBLAS's DGEMM on the GPU for large
-// ones (three of them: A B, |A| |B| and A.^2 B.^2, each exact to far below what float can show).
+// ones (three of them: A B, |A| |B| and A.^2 B.^2, each exact to far below what float can show),
+// on column-major copies of the operands made on the host: cuBLAS's own convention.
 // Why the tolerances are what they are is written next to them in gemm_checks.cpp.
 #pragma once
 
@@ -81,13 +82,12 @@ void check_rejects_bad_arguments(const std::string& what, const Gemm& gemm);
 /// The grader's own cuBLAS handle (created once, default stream).
 course::CublasHandle& grader_cublas();
 
-/// The grader's own row-major SGEMM through cuBLAS in math mode `mode` (CUBLAS_DEFAULT_MATH: FP32;
-/// CUBLAS_TF32_TENSOR_OP_MATH: TF32 tensor cores): the yardstick the speed graders compare with.
-void cublas_row_major(cublasMath_t mode, int m, int n, int k, float alpha, const float* a,
-                      const float* b, float beta, float* c);
-
-/// The grader's cuBLAS product in math mode `mode`, as a Gemm.
-Gemm cublas_reference(cublasMath_t mode);
+/// The speed graders' yardstick: cuBLAS SGEMM in math mode `mode` (CUBLAS_DEFAULT_MATH: FP32;
+/// CUBLAS_TF32_TENSOR_OP_MATH: TF32 tensor cores) doing the work of an m x n x k product on the
+/// same buffers, in cuBLAS's own column-major convention. Its result is not the row-major product
+/// the exercises compute (for square matrices it is B A), and no grader uses it: only its time
+/// counts. Correctness is checked against the FP64 reference.
+Gemm cublas_yardstick(cublasMath_t mode);
 
 /// A chapter-4 function (its last parameter the stream, defaulted) as a Gemm on the default
 /// stream: chapter4_grading::on_default_stream(&chapter4::sgemm_naive).

@@ -1,5 +1,5 @@
-// The kernels the 5.3 grader places on the roofline: its own copies of the course's reference
-// kernels (chapters 1 to 3) and two SGEMM steps (naive, and tiled through shared memory), each
+// The kernels the 5.3 grader places on the roofline: its own kernels doing the work of the
+// course's (chapters 1 to 3) and two SGEMM steps (naive, and tiled through shared memory), each
 // timed with CUDA events (warm-up, median of 5) at a size far above the L2 cache. Plus the
 // grader's own FP32 peak, to judge the student's.
 #pragma once

@@ -16,7 +16,7 @@
 
 #include "course/course.hpp"
 #include "grading.hpp"
-#include "reference_peaks.hpp"
+#include "published_peaks.hpp"
 
 using Catch::Matchers::ContainsSubstring;
 
@@ -312,10 +312,41 @@ TEST_CASE("empty arrays need no GPU", "[common][cpu]") {
   CHECK_THROWS_AS(moved.copy_from_host(std::vector<float>(3)), std::invalid_argument);
 }
 
-TEST_CASE("the graders' reference peaks follow the datasheet formulas", "[common][cpu]") {
-  const course::DeviceSpec h100{"H100 SXM", 9, 0, 132, 1980000, 2619000, 5120};
-  CHECK(course::grading::theoretical_peak_fp32_flops(h100) == Approx(66.9e12).epsilon(0.002));
-  CHECK(course::grading::theoretical_memory_bandwidth(h100) == Approx(3.352e12).epsilon(0.002));
+TEST_CASE("the graders' published peaks: a GPU of the table, one scaled from it, an unknown one",
+          "[common][cpu]") {
+  using course::grading::published_peaks;
+  // In the table: its datasheet's figures, unscaled.
+  const course::grading::PublishedPeaks h100 =
+      published_peaks({"NVIDIA H100 80GB HBM3", 9, 0, 132, 1980000, 2619000, 5120});
+  CHECK(h100.fp32_flops == Approx(66.9e12).epsilon(1e-12));
+  CHECK(h100.bandwidth == Approx(3352e9).epsilon(1e-12));
+  CHECK_THAT(h100.source, ContainsSubstring("H100") && !ContainsSubstring("scaled"));
+  // The H100 PCIe is not: the H100 SXM's figures scaled by SMs and clocks, which gives the PCIe
+  // card's own datasheet (51.2 TFLOP/s, 2.0 TB/s).
+  const course::grading::PublishedPeaks pcie =
+      published_peaks({"NVIDIA H100 PCIe", 9, 0, 114, 1755000, 1593000, 5120});
+  CHECK(pcie.fp32_flops == Approx(51.2e12).epsilon(0.005));
+  CHECK(pcie.bandwidth == Approx(2039e9).epsilon(0.005));
+  CHECK_THAT(pcie.source, ContainsSubstring("scaled"));
+  // The RTX 4080 (cc 8.9) from the table's cc 8.9 GPUs: 48.7 TFLOP/s, 717 GB/s on its datasheet.
+  const course::grading::PublishedPeaks rtx4080 =
+      published_peaks({"NVIDIA GeForce RTX 4080", 8, 9, 76, 2505000, 11201000, 256});
+  CHECK(rtx4080.fp32_flops == Approx(48.7e12).epsilon(0.005));
+  CHECK(rtx4080.bandwidth == Approx(717e9).epsilon(0.005));
+  // An architecture the table does not have: no figures, and a reason.
+  const course::grading::PublishedPeaks unknown =
+      published_peaks({"a future GPU", 42, 0, 100, 2000000, 5000000, 512});
+  CHECK(unknown.fp32_flops == 0);
+  CHECK(unknown.bandwidth == 0);
+  CHECK_THAT(unknown.source, ContainsSubstring("42.0"));
+  // Every GPU of the table is found as itself.
+  for (const course::grading::PublishedGpu& gpu : course::grading::published_gpus()) {
+    INFO(gpu.spec.name);
+    const course::grading::PublishedPeaks itself = published_peaks(gpu.spec);
+    CHECK(itself.fp32_flops == Approx(gpu.fp32_tflops * 1e12).epsilon(1e-12));
+    CHECK(itself.bandwidth == Approx(gpu.bandwidth_gbps * 1e9).epsilon(1e-12));
+    CHECK_THAT(itself.source, ContainsSubstring(gpu.spec.name));
+  }
 }
 
 TEST_CASE("FP32 cores per SM by compute capability", "[common][cpu]") {
