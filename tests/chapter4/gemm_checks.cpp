@@ -398,7 +398,7 @@ double SpeedOperands::time_ms(const Gemm& gemm, const course::TimingOptions& opt
 double SpeedOperands::cublas_ms(Precision precision) {
   double& cached = precision == Precision::fp32 ? cublas_fp32_ms_ : cublas_tf32_ms_;
   if (cached == 0) {
-    cached = time_ms(cublas_reference(precision == Precision::fp32 ? CUBLAS_DEFAULT_MATH
+    cached = time_ms(cublas_yardstick(precision == Precision::fp32 ? CUBLAS_DEFAULT_MATH
                                                                    : CUBLAS_TF32_TENSOR_OP_MATH));
   }
   return cached;
