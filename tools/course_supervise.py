@@ -290,7 +290,7 @@ def judge(channel: Channel, status: Optional[int], timed_out: bool, timeout: flo
         if status == 0:
             return Outcome("failed", "ended before reporting a verdict: the exercise's code ended "
                            "the program early (exit/quick_exit?) %s" % channel.where())
-        return Outcome("failed", "ended with exit status %d before reporting a verdict %s" % (
+        return Outcome("failed", "ended with exit status %d before reporting a verdict, %s" % (
             status, channel.where()))
     if channel.junk:
         return Outcome("failed", "the grader's verdict channel carried %d line(s) the grader "
@@ -346,7 +346,9 @@ def write_notes(path: str, channel: Channel, outcome: Outcome) -> str:
 
 
 def remove_stale(path: str) -> None:
-    """This run's notes only: a previous run's file never stands in for this one."""
+    """This run's notes only: a previous run's file never stands in for this one. The folder is
+    made here: graders name side files after the note file (5.3's roofline JSON)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     try:
         os.remove(path)
     except FileNotFoundError:
