@@ -68,6 +68,16 @@ class Interrupted(Exception):
     """SIGTERM, SIGINT or SIGHUP reached the supervisor: the grader is stopped, the test fails."""
 
 
+class CannotStart(Exception):
+    """The grader program could not be started (not built, not executable): the test fails."""
+
+
+def usage_error(text: str) -> None:
+    """A wrong command line is a bug in the build files: exit 2, like argparse."""
+    sys.stderr.write("course_supervise.py: error: %s\n" % text)
+    raise SystemExit(2)
+
+
 # ---- the grader's messages -----------------------------------------------------------------------
 
 
@@ -367,8 +377,7 @@ def inspect_objects(arguments: argparse.Namespace) -> Optional[List[str]]:
     for item in arguments.inspect_object:
         object_files, separator, source = item.rpartition("=")
         if not separator or not object_files:
-            raise SystemExit("course_supervise: --inspect-object wants OBJECT=SOURCE, not '%s'"
-                             % item)
+            usage_error("--inspect-object wants OBJECT=SOURCE, not '%s'" % item)
         # $<TARGET_OBJECTS:...> is a list: one exercise file compiles to one object, but accept
         # several.
         objects.extend((name, source) for name in object_files.split(";") if name)
@@ -406,7 +415,7 @@ def run_grader(command: List[str], channel: Channel, timeout: float, note_file: 
     except OSError as error:
         os.close(read_end)
         os.close(write_end)
-        raise SystemExit("course_supervise: cannot start %s: %s" % (command[0], error))
+        raise CannotStart("the grader could not start (%s: %s)" % (command[0], error.strerror))
     os.close(write_end)  # the grader and its children hold the only write ends now
     deadline = time.monotonic() + timeout
     status: Optional[int] = None
@@ -473,7 +482,7 @@ def drain(read_end: int, channel: Channel) -> None:
 
 def parse_arguments(argv: List[str]) -> Tuple[argparse.Namespace, List[str]]:
     if "--" not in argv:
-        raise SystemExit("course_supervise: the grader's command follows '--'")
+        usage_error("the grader's command follows '--'")
     split = argv.index("--")
     command = argv[split + 1:]
     parser = argparse.ArgumentParser(prog="course_supervise.py",
@@ -530,6 +539,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         except Interrupted as signal_received:
             outcome = Outcome("failed", "interrupted (%s): the grader was stopped" %
                               signal_received)
+        except CannotStart as error:
+            outcome = Outcome("failed", str(error))
     digest = write_notes(arguments.note_file, channel, outcome)
     if outcome.verdict == "not graded":
         print("\nNOT GRADED: %s" % outcome.reason)

@@ -275,6 +275,20 @@ class SupervisorTest(unittest.TestCase):
                              universal_newlines=True)
         self.assertEqual(run.returncode, 2)
         self.assertIn("--timeout must be positive", run.stdout)
+        run = subprocess.run([sys.executable, self.supervisor, "--test", "t", "--note-file",
+                              self.notes, "--timeout", "5", "true"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, universal_newlines=True)
+        self.assertEqual(run.returncode, 2)
+        self.assertIn("the grader's command follows '--'", run.stdout)
+
+    def test_a_grader_that_cannot_start_fails(self):
+        run = subprocess.run([sys.executable, self.supervisor, "--test", "t", "--note-file",
+                              self.notes, "--timeout", "5", "--", os.path.join(self.dir, "none")],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             universal_newlines=True)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("FAILED: the grader could not start", run.stdout)
+        self.assert_vouched(run.stdout, "failed")
 
     # ---- the object gate
 
