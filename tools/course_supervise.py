@@ -408,7 +408,6 @@ def run_grader(command: List[str], channel: Channel, timeout: float, note_file: 
     environment["COURSE_VERDICT_KEY"] = channel.key
     # Only to name side files (5.3's roofline JSON beside the notes); the grader never writes it.
     environment["COURSE_NOTE_FILE"] = os.path.abspath(note_file)
-    environment["COURSE_TEST_NAME"] = test
     try:
         process = subprocess.Popen(command, env=environment, pass_fds=(write_end,),
                                    preexec_fn=start_grader_process)
