@@ -396,8 +396,8 @@ def inspect_objects(arguments: argparse.Namespace) -> Optional[List[str]]:
 # ---- running the grader --------------------------------------------------------------------------
 
 
-def run_grader(command: List[str], channel: Channel, timeout: float, note_file: str,
-               test: str) -> Tuple[Optional[int], bool, int]:
+def run_grader(command: List[str], channel: Channel, timeout: float,
+               note_file: str) -> Tuple[Optional[int], bool, int]:
     """Runs the grader under the time limit, reading its channel. Returns (exit status or None,
     timed out, processes it left running)."""
     subreaper = become_subreaper()
@@ -486,7 +486,7 @@ def parse_arguments(argv: List[str]) -> Tuple[argparse.Namespace, List[str]]:
     command = argv[split + 1:]
     parser = argparse.ArgumentParser(prog="course_supervise.py",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--test", required=True)
+    parser.add_argument("--test", required=True, help="the CTest test's name (for its messages)")
     parser.add_argument("--note-file", required=True)
     parser.add_argument("--timeout", type=float, required=True)
     parser.add_argument("--not-graded-fails", action="store_true")
@@ -532,12 +532,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     else:
         try:
             status, timed_out, left = run_grader(command, channel, arguments.timeout,
-                                                 arguments.note_file, arguments.test)
+                                                 arguments.note_file)
             outcome = judge(channel, status, timed_out, arguments.timeout, left,
                             arguments.exit_meanings)
         except Interrupted as signal_received:
-            outcome = Outcome("failed", "interrupted (%s): the grader was stopped" %
-                              signal_received)
+            outcome = Outcome("failed", "interrupted (%s): the grader of %s was stopped" %
+                              (signal_received, arguments.test))
         except CannotStart as error:
             outcome = Outcome("failed", str(error))
     digest = write_notes(arguments.note_file, channel, outcome)
