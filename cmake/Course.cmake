@@ -7,10 +7,13 @@
 #   grader executable   graders/grade-<id>            target course_grade_<N>_<M>
 #   tests               ch<id>-<kind>                 e.g. ch1.2-correctness
 #   self-test           selftest.skeleton.ch<id>-<kind>, selftest.wrong.<variant>.ch<id>-<kind>
+#   build fixture       build.ch<id> (student build only: rebuilds the grader before its tests)
 # Labels: chapter<N>, the kind (cpu, gpu, correctness, speed), where it runs (cpu or gpu), and
-# 'skeleton' or 'wrong' for the self-test. A grader whose test cases could not run (no GPU) and
-# that failed nothing ends with "COURSE-NOT-GRADED: ..." and exits with 4 (tests/support/main.cpp):
-# CTest shows it as Skipped, never as Passed.
+# 'skeleton' or 'wrong' for the self-test. Every grader runs under tools/course_supervise.py,
+# which decides the verdict from the record the grader sends after its Catch2 session (see
+# _course_supervised). A grader whose test cases could not run (no GPU) and that failed nothing
+# is "not graded": Skipped in the project's own suite (exit 4), failed with "NOT GRADED: ..." in
+# the student build; never Passed.
 #
 # Why one executable per exercise: a student's file that does not compile (or does not link)
 # then costs only its own exercise (and the exercises that declare `needs:` on it); every other
@@ -39,6 +42,15 @@ endif()
 set(COURSE_CORRECTNESS_TIMEOUT 120 CACHE STRING
   "Seconds before a correctness grader is stopped (a hanging kernel)")
 set(COURSE_SPEED_TIMEOUT 300 CACHE STRING "Seconds before a speed grader is stopped")
+# CPU graders check formulas and host functions in well under a second each: an endless loop
+# there should cost seconds, not the two minutes a GPU grader may need.
+set(COURSE_CPU_TIMEOUT 10 CACHE STRING "Seconds before a CPU grader (label cpu) is stopped")
+foreach(limit COURSE_CORRECTNESS_TIMEOUT COURSE_SPEED_TIMEOUT COURSE_CPU_TIMEOUT)
+  if(NOT "${${limit}}" MATCHES "^[1-9][0-9]*$")
+    message(FATAL_ERROR "${limit} must be a whole number of seconds (1 or more), not "
+      "'${${limit}}'")
+  endif()
+endforeach()
 
 # Compile options shared by every exercise object (student, solution and known-wrong ones).
 function(_course_exercise_options target)
@@ -69,8 +81,46 @@ function(_course_id out text)
   set(${out} "${id}" PARENT_SCOPE)
 endfunction()
 
+# The supervisor (tools/course_supervise.py) runs every grader: the verdict comes from a record
+# the grader sends it after Catch2's session, never from the exit status alone, so code of an
+# exercise file that ends the program early, forges notes or leaves a process behind fails. The
+# classroom commands point COURSE_SUPERVISOR at the instructor's own copy (read-only in the
+# sandbox), not at the copy of the course that a submission's code can write.
+find_package(Python3 3.8 REQUIRED COMPONENTS Interpreter)
+set(COURSE_SUPERVISOR "${PROJECT_SOURCE_DIR}/tools/course_supervise.py" CACHE FILEPATH
+  "The grader supervisor every grader test runs under")
+get_filename_component(_course_tools_dir "${COURSE_SUPERVISOR}" DIRECTORY)
+# The object gate (tools/course_inspect.py, loaded by the supervisor from its own folder):
+# inspects the student's object files before a grader links them into a run.
+if(EXISTS "${_course_tools_dir}/course_inspect.py")
+  set(COURSE_INSPECT ON)
+else()
+  set(COURSE_INSPECT OFF)
+endif()
+
+# _course_supervised(<out> <test name> <timeout> <executable target> <test args...>): the test's
+# COMMAND. In the student build (COURSE_EXERCISES=chapters) a test that could not be graded
+# (no GPU) fails, printing "NOT GRADED: <reason>", so CTest never reports 100% passed for
+# ungraded work; the project's own suite keeps it as a skip (exit 4, SKIP_RETURN_CODE).
+function(_course_supervised out name timeout executable)
+  set(command "${Python3_EXECUTABLE}" "${COURSE_SUPERVISOR}" --test "${name}"
+    --note-file "${COURSE_NOTES_DIR}/${name}.txt" --timeout ${timeout})
+  if(NOT COURSE_EXERCISES STREQUAL "solutions")
+    list(APPEND command --not-graded-fails)
+  endif()
+  if(COURSE_INSPECT AND TARGET ${executable})
+    get_target_property(inspect ${executable} COURSE_INSPECT_ARGUMENTS)
+    if(inspect)
+      list(APPEND command ${inspect})
+    endif()
+  endif()
+  list(APPEND command -- ${ARGN})
+  set(${out} "${command}" PARENT_SCOPE)
+endfunction()
+
 # _course_test(<name> <executable> <filter> <kind> <labels> <serial>): the kind (cpu, gpu,
-# correctness, speed) decides where the test runs (label cpu or gpu) and its time limit.
+# correctness, speed) decides where the test runs (label cpu or gpu) and its time limit, which
+# the supervisor enforces (CTest's own limit, a minute later, only catches a stuck supervisor).
 function(_course_test name executable filter kind labels serial)
   set(where "gpu")
   if(kind STREQUAL "cpu")
@@ -79,16 +129,21 @@ function(_course_test name executable filter kind labels serial)
   set(timeout ${COURSE_CORRECTNESS_TIMEOUT})
   if(kind STREQUAL "speed")
     set(timeout ${COURSE_SPEED_TIMEOUT})
+  elseif(kind STREQUAL "cpu")
+    set(timeout ${COURSE_CPU_TIMEOUT})
   endif()
   list(APPEND labels ${kind} ${where})
   list(REMOVE_DUPLICATES labels)
-  add_test(NAME ${name} COMMAND ${executable} "${filter}")
+  _course_supervised(command ${name} ${timeout} ${executable}
+    $<TARGET_FILE:${executable}> "${filter}")
+  add_test(NAME ${name} COMMAND ${command})
+  math(EXPR ctest_timeout "${timeout} + 60")
+  # No SKIP_REGULAR_EXPRESSION: the grader's output is the exercise's to print; only the
+  # supervisor's exit status says "not graded".
   set_tests_properties(${name} PROPERTIES
     LABELS "${labels}"
-    TIMEOUT ${timeout}
-    SKIP_REGULAR_EXPRESSION "COURSE-NOT-GRADED:"
-    SKIP_RETURN_CODE 4
-    ENVIRONMENT "COURSE_NOTE_FILE=${COURSE_NOTES_DIR}/${name}.txt")
+    TIMEOUT ${ctest_timeout}
+    SKIP_RETURN_CODE 4)
   if(serial OR kind STREQUAL "speed")
     # Speed graders, and graders that read device-wide state (free memory), run alone.
     set_tests_properties(${name} PROPERTIES RUN_SERIAL TRUE)
@@ -125,6 +180,16 @@ function(_course_grader target output_name output_dir prefix id set)
   if(set STREQUAL "solution" AND COURSE_EXERCISES STREQUAL "solutions")
     set(set exercises)  # the solutions build compiles each solution file once
   endif()
+  # What the supervisor hands the object gate: each exercise file's objects with the file they
+  # come from (as a path from the repository's top where it is one), the chapter's interface
+  # header, and what the exercise's declaration forbids (`forbid:`).
+  set(inspect --inspect-interface
+    "${PROJECT_SOURCE_DIR}/chapters/${${prefix}_DIRECTORY}/chapter${n}.hpp")
+  if(DEFINED ${prefix}_EX_${exercise_id}_FORBID AND NOT "${${prefix}_EX_${exercise_id}_FORBID}"
+     STREQUAL "")
+    string(REPLACE ";" "," forbid "${${prefix}_EX_${exercise_id}_FORBID}")
+    list(APPEND inspect --inspect-forbid "${forbid}")
+  endif()
   foreach(needed_id IN LISTS needed)
     _course_id(needed_c "${needed_id}")
     set(file "${${prefix}_EX_${needed_c}_FILE}")
@@ -135,8 +200,18 @@ function(_course_grader target output_name output_dir prefix id set)
       set(object_target course_ch${n}_${set}_${file_id})
     endif()
     list(APPEND objects "$<TARGET_OBJECTS:${object_target}>")
+    get_target_property(object_sources ${object_target} SOURCES)
+    list(GET object_sources 0 object_source)
+    file(RELATIVE_PATH relative "${PROJECT_SOURCE_DIR}" "${object_source}")
+    if(NOT relative MATCHES "^\\.\\./")
+      set(object_source "${relative}")
+    endif()
+    # One argument per file ($<TARGET_OBJECTS> is a list: CTest keeps it one argument, and the
+    # supervisor splits it).
+    list(APPEND inspect --inspect-object "$<TARGET_OBJECTS:${object_target}>=${object_source}")
   endforeach()
   add_executable(${target} ${objects})
+  set_property(TARGET ${target} PROPERTY COURSE_INSPECT_ARGUMENTS "${inspect}")
   set_target_properties(${target} PROPERTIES
     OUTPUT_NAME "${output_name}" RUNTIME_OUTPUT_DIRECTORY "${output_dir}")
   target_link_libraries(${target} PRIVATE
@@ -213,6 +288,18 @@ function(course_chapter declaration)
       course_grading_headers course::common CUDA::cudart ${libraries})
 
     _course_grader(course_grade_${c} "grade-${id}" "${grader_dir}" CH ${id} exercises)
+    if(NOT COURSE_EXERCISES STREQUAL "solutions")
+      # The student build: `ctest -L chapter1` rebuilds the grader (and so the student's files)
+      # before grading, so a stale program is never graded. One build at a time (a shared lock);
+      # ./course grade builds first and leaves these out (ctest -FA .*).
+      add_test(NAME build.ch${id} COMMAND "${CMAKE_COMMAND}" --build "${PROJECT_BINARY_DIR}"
+        --target course_grade_${c})
+      set_tests_properties(build.ch${id} PROPERTIES
+        LABELS "chapter${n};build"
+        FIXTURES_SETUP build.ch${id}
+        RESOURCE_LOCK course-build
+        TIMEOUT 1800)
+    endif()
     if(COURSE_SELF_TEST)
       _course_grader(course_grade_${c}_skeleton "grade-${id}-skeleton" "${selftest_dir}"
         CH ${id} skeleton)
@@ -221,18 +308,21 @@ function(course_chapter declaration)
     if(COURSE_SANITIZER_TESTS AND "correctness" IN_LIST CH_EX_${c}_TESTS)
       foreach(tool memcheck racecheck)
         set(name "sanitizer.${tool}.ch${id}")
-        add_test(NAME ${name} COMMAND "${COURSE_COMPUTE_SANITIZER}" --tool ${tool}
-          --error-exitcode 99 --print-limit 20 $<TARGET_FILE:course_grade_${c}>
-          "[${id}][correctness]")
+        _course_supervised(command ${name} 840 course_grade_${c}
+          "${COURSE_COMPUTE_SANITIZER}" --tool ${tool} --error-exitcode 99 --print-limit 20
+          $<TARGET_FILE:course_grade_${c}> "[${id}][correctness]")
+        # Exit 99 is the tool's finding; the grader's own verdict counts too.
+        list(INSERT command 2 --exit-meaning
+          "99=compute-sanitizer ${tool} reported an error (its report is in the output above)")
+        add_test(NAME ${name} COMMAND ${command})
         # COURSE_UNDER_SANITIZER: graders that compare timings note them instead of failing on
-        # the tool's slowdown. Exit 99 is a finding; the grader's own verdict counts too.
+        # the tool's slowdown.
         set_tests_properties(${name} PROPERTIES
           LABELS "chapter${n};sanitizer;gpu"
           TIMEOUT 900
           RUN_SERIAL TRUE
-          SKIP_REGULAR_EXPRESSION "COURSE-NOT-GRADED:"
           SKIP_RETURN_CODE 4
-          ENVIRONMENT "COURSE_UNDER_SANITIZER=1;COURSE_NOTE_FILE=${COURSE_NOTES_DIR}/${name}.txt")
+          ENVIRONMENT "COURSE_UNDER_SANITIZER=1")
       endforeach()
     endif()
 
@@ -241,6 +331,9 @@ function(course_chapter declaration)
       set(filter "[${id}][${kind}]")
       _course_test(${name} course_grade_${c} "${filter}" ${kind} "chapter${n}"
         "${CH_EX_${c}_SERIAL}")
+      if(NOT COURSE_EXERCISES STREQUAL "solutions")
+        set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED build.ch${id})
+      endif()
       if(COURSE_SELF_TEST)
         # The untouched skeleton must fail this grader, naming the TODO's file and line.
         string(REPLACE "." "\\." id_regex "${id}")

@@ -2,11 +2,14 @@
 
 Run it as ./course (the shell script at the top of the repository starts this file). Python 3.8+,
 standard library only. Everything the scoreboard shows comes from machine formats: the chapter
-declarations (tests/chapter<N>/exercises.txt), CTest's JUnit output, and the graders' note files
-(<build>/course-notes/<test>.txt, one "FIGURE:", "FAIL:" or "SKIP:" line each).
+declarations (tests/chapter<N>/exercises.txt), CTest's JUnit output, and the note files the grader
+supervisor (tools/course_supervise.py) writes (<build>/course-notes/<test>.txt, one "FIGURE:",
+"FAIL:" or "SKIP:" line each, then "VERDICT: ..."). A verdict counts only when the last line of
+the test's output in the JUnit file, "COURSE-VERDICT: ... notes-sha256=...", vouches for it.
 """
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -482,12 +485,18 @@ class TestResult:
         self.output = output
 
 
+# What every CTest run of graders passes: the build fixtures (build.ch<id>, for a student's own
+# `ctest`) are left out, since the course command builds first; and CTest keeps the end of a long
+# output (by default it keeps only the start), where the supervisor's COURSE-VERDICT line is.
+CTEST_GRADING_ARGUMENTS = ["-FA", ".*", "--test-output-truncation", "middle"]
+
+
 def run_ctest(build: str, log: Log, selection: List[str], what: str) -> Dict[str, TestResult]:
     junit = os.path.join(build, "course-junit.xml")
     if os.path.exists(junit):
         os.remove(junit)
     command = ["ctest", "--test-dir", build, "-j", str(jobs()), "--output-on-failure",
-               "--output-junit", junit] + selection
+               "--output-junit", junit] + CTEST_GRADING_ARGUMENTS + selection
     _, output = log.run(command, what)
     if not os.path.exists(junit):
         raise CourseError("CTest wrote no results (%s); see %s" % (junit, log.path))
@@ -527,9 +536,13 @@ def read_junit(path: str) -> Dict[str, TestResult]:
     return results
 
 
+def note_path(build: str, test: str) -> str:
+    return os.path.join(build, "course-notes", test + ".txt")
+
+
 def read_notes(build: str, test: str) -> Dict[str, List[str]]:
-    notes: Dict[str, List[str]] = {"FIGURE": [], "FAIL": [], "SKIP": []}
-    path = os.path.join(build, "course-notes", test + ".txt")
+    notes: Dict[str, List[str]] = {"FIGURE": [], "FAIL": [], "SKIP": [], "VERDICT": []}
+    path = note_path(build, test)
     if os.path.exists(path):
         with open(path, encoding="utf-8", errors="replace") as handle:
             for line in handle:
@@ -537,6 +550,59 @@ def read_notes(build: str, test: str) -> Dict[str, List[str]]:
                 if key in notes:
                     notes[key].append(text)
     return notes
+
+
+VERDICT_LINE = re.compile(r"^COURSE-VERDICT: (passed|failed|not graded) "
+                          r"notes-sha256=([0-9a-f]{64})[ \t\r]*$", re.MULTILINE)
+VERDICT_WORDS = ("passed", "failed", "not graded")
+
+
+def test_verdict(build: str, test: str,
+                 result: Optional[TestResult]) -> Tuple[str, str, Dict[str, List[str]]]:
+    """(status, why, notes) of one grader test, from evidence no exercise's code can forge:
+    the grader supervisor's last output line, which CTest wrote into the JUnit file after every
+    test had ended, and the note file whose digest that line carries (a test's code could rewrite
+    another test's note file while it runs; it cannot rewrite what CTest captured). The status is
+    passed, failed, skipped (not graded), timeout or notrun; CTest's own status never turns a
+    verdict into a pass, and a 'not graded' verdict stays not graded although the student build's
+    CTest shows it as failed."""
+    empty: Dict[str, List[str]] = {"FIGURE": [], "FAIL": [], "SKIP": [], "VERDICT": []}
+    if result is None:
+        return "notrun", "not run", empty
+    if result.status == "notrun":
+        return "notrun", result.message or "not run", empty
+    lines = VERDICT_LINE.findall(result.output)
+    rerun = "run: ctest --test-dir %s -R '^%s$' --output-on-failure" % (
+        os.path.relpath(build, os.getcwd()), test)
+    if not lines:
+        if result.status == "timeout":
+            return "timeout", "timed out: CTest stopped the test and its supervisor", empty
+        return "failed", "no verdict from the grading supervisor in the test's output (%s)" % \
+            rerun, empty
+    word, digest = lines[-1]
+    try:
+        with open(note_path(build, test), "rb") as handle:
+            data = handle.read()
+    except OSError:
+        data = b""
+    if hashlib.sha256(data).hexdigest() != digest:
+        return "failed", "its note file changed after the test ended (a later test's code " \
+            "rewrote it?): the verdict is not trusted", empty
+    notes = read_notes(build, test)
+    recorded = notes["VERDICT"][-1] if notes["VERDICT"] else ""
+    if not (recorded == word or recorded.startswith(word + " ")):
+        return "failed", "the note file's verdict does not match the supervisor's", empty
+    why = recorded[len(word):].strip()
+    if word == "passed":
+        if result.status != "passed":
+            return "failed", "the supervisor passed it but CTest reports it %s (%s)" % (
+                result.status, rerun), notes
+        return "passed", "", notes
+    if word == "not graded":
+        return "skipped", why or "not graded", notes
+    if why.startswith("timed out"):
+        return "timeout", why, notes
+    return "failed", why or "failed without a message (%s)" % rerun, notes
 
 
 # ---- the GPU -------------------------------------------------------------------------------------
@@ -594,23 +660,16 @@ def judge(exercise: Exercise, build: str, results: Dict[str, TestResult],
     passed_kinds: List[str] = []
     skip_reasons: List[str] = []
     for kind, test in zip(exercise.tests, exercise.test_names()):
-        result = results.get(test)
-        notes = read_notes(build, test)
-        if result is None or result.status == "notrun":
-            why = result.message if result else "not run"
+        status, why, notes = test_verdict(build, test, results.get(test))
+        if status == "notrun":
             failed.append("%s: not run (%s)" % (kind, why))
-        elif result.status == "passed":
+        elif status == "passed":
             passed_kinds.append(kind)
             figures.extend(notes["FIGURE"])
-        elif result.status == "skipped":
+        elif status == "skipped":
             skipped.append(kind)
-            skip_reasons.extend(notes["SKIP"])
-        elif result.status == "timeout":
-            failed.append("%s: timed out (a kernel that never finishes? a deadlock?)" % kind)
+            skip_reasons.append(why)
         else:
-            why = notes["FAIL"][0] if notes["FAIL"] else \
-                "crashed or failed without a message (run: ctest --test-dir %s -R %s " \
-                "--output-on-failure)" % (os.path.relpath(build, os.getcwd()), test)
             figure = "; ".join(notes["FIGURE"])
             failed.append("%s: %s%s" % (kind, (figure + " -- ") if figure else "", why))
     if failed:
@@ -711,7 +770,7 @@ def command_grade(arguments: argparse.Namespace) -> int:
     if any(r.verdict == "NOT GRADED" and r.text.startswith("no GPU") for r in rows):
         say("Exercises marked NOT GRADED did not run on a GPU: they count as not passed. "
             "docs/getting-a-gpu.md says where to find one.")
-    example = next((name for r in rows if not r.passed for name in r.exercise.test_names()
+    example = next((name for r in rows if r.verdict == "FAILED" for name in r.exercise.test_names()
                     if name in results and results[name].status in ("failed", "timeout")), "")
     say("%sBuild and test output: %s%s" % (STYLE.dim, os.path.relpath(log.path, os.getcwd()),
                                           STYLE.reset))
@@ -852,7 +911,9 @@ def command_modules() -> list:
     sys.modules.setdefault("course", sys.modules[__name__])
     names = sorted(name[:-3] for name in os.listdir(here)
                    if re.fullmatch(r"course_[a-z0-9_]+\.py", name))
-    return [importlib.import_module(name) for name in names]
+    # Helpers that run on their own (course_supervise.py, under CTest) define no register().
+    modules = [importlib.import_module(name) for name in names]
+    return [module for module in modules if hasattr(module, "register")]
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -61,6 +61,8 @@ STATUS_OF_VERDICT = {"PASSED": "passed", "FAILED": "failed", "NOT GRADED": "not 
 # CTest results (course.TestResult.status) -> statuses of a test in the result file.
 STATUS_OF_TEST = {"passed": "passed", "failed": "failed", "skipped": "not graded",
                   "timeout": "timed out", "notrun": "not run"}
+# The instructor's grader supervisor: this file's own folder, never the graded copy's.
+SUPERVISOR = os.path.join(os.path.dirname(os.path.realpath(__file__)), "course_supervise.py")
 STATUS_CODES = {"passed": "P", "failed": "F", "not graded": "N", "not built": "B"}
 
 
@@ -512,8 +514,12 @@ class SandboxLog(course.Log):
 
 def configure_submission(tree: str, log: SandboxLog, timeout: Optional[int]) -> str:
     build = os.path.join(tree, "build", "student")
+    # The grader supervisor (and the object gate beside it) from the instructor's own course,
+    # not from the copy the submission's code runs in and could rewrite (in the sandbox the
+    # instructor's course is read-only).
     command = ["cmake", "--preset", "student"] + course.generator_arguments(build) + [
-        "-DCOURSE_BUILD_BENCHMARKS=OFF", "-DCOURSE_BUILD_DOCS=OFF"]
+        "-DCOURSE_BUILD_BENCHMARKS=OFF", "-DCOURSE_BUILD_DOCS=OFF",
+        "-DCOURSE_SUPERVISOR=%s" % SUPERVISOR]
     if timeout:
         command += ["-DCOURSE_CORRECTNESS_TIMEOUT=%d" % timeout,
                     "-DCOURSE_SPEED_TIMEOUT=%d" % timeout]
@@ -556,7 +562,7 @@ def run_tests(build: str, log: SandboxLog, names: List[str]) -> Dict[str, course
     command = ["ctest", "--test-dir", build, "-j", str(course.jobs()), "--output-on-failure",
                "--test-output-size-passed", str(OUTPUT_LIMIT_PASSED),
                "--test-output-size-failed", str(OUTPUT_LIMIT_FAILED),
-               "--output-junit", junit,
+               "--output-junit", junit] + course.CTEST_GRADING_ARGUMENTS + [
                "-R", "^(%s)$" % "|".join(re.escape(name) for name in names)]
     _, output = log.run(command, "running the graders")
     if not os.path.exists(junit):
@@ -578,22 +584,12 @@ def exercise_record(row: course.Row, build: str, results: Dict[str, course.TestR
         if not built:
             tests.append({"name": name, "kind": kind, "status": "not built", "message": row.text})
             continue
-        notes = course.read_notes(build, name)
-        result = results.get(name)
+        # The same evidence as the scoreboard (course.test_verdict): the supervisor's verdict,
+        # never CTest's status or a note file alone.
+        verdict, why, notes = course.test_verdict(build, name, results.get(name))
         figures.extend(notes["FIGURE"])
-        if result is None:
-            test_status, message = "not run", "not run"
-        else:
-            test_status = STATUS_OF_TEST.get(result.status, result.status)
-            if test_status == "passed":
-                message = ""
-            elif test_status == "not graded":
-                message = notes["SKIP"][0] if notes["SKIP"] else "no GPU"
-            elif test_status == "timed out":
-                message = "timed out (a kernel that never finishes? a deadlock? an endless loop?)"
-            else:
-                message = notes["FAIL"][0] if notes["FAIL"] else \
-                    (result.message or "crashed or failed without a message")
+        test_status = STATUS_OF_TEST.get(verdict, verdict)
+        message = "" if test_status == "passed" else why
         tests.append({"name": name, "kind": kind, "status": test_status, "message": message})
     return {
         "id": exercise.id,

@@ -102,6 +102,8 @@ TEST_CASE("5.2 Amdahl's and Gustafson's formulas", "[5.2][cpu]") {
   using chapter5::amdahl_speedup;
   using chapter5::gustafson_speedup;
   using chapter5::parallel_fraction;
+  // A time-out then names the function under test ("timed out after 10 s in amdahl_speedup").
+  course::grading::calling("amdahl_speedup");
   // Worked out by hand: 90% parallel, 10 times faster: 1 / (0.1 + 0.09) = 5.263...
   require_value("amdahl_speedup(p = 0.9, n = 10)", amdahl_speedup(0.9, 10), 1.0 / 0.19);
   require_value("amdahl_speedup(p = 0.75, n = 4)", amdahl_speedup(0.75, 4), 1.0 / (0.25 + 0.1875));
@@ -112,14 +114,17 @@ TEST_CASE("5.2 Amdahl's and Gustafson's formulas", "[5.2][cpu]") {
   require_value("amdahl_speedup(p = 0.9, n = 1)", amdahl_speedup(0.9, 1), 1.0);
   require_value("amdahl_speedup(p = 0.99, n = 1e9)", amdahl_speedup(0.99, 1e9),
                 1.0 / (0.01 + 0.99e-9));
+  course::grading::calling("amdahl_limit");
   require_value("amdahl_limit(p = 0.9)", amdahl_limit(0.9), 1.0 / (1.0 - 0.9));
   require_value("amdahl_limit(p = 0.75)", amdahl_limit(0.75), 4.0);
   require_value("amdahl_limit(p = 0)", amdahl_limit(0.0), 1.0);
   require_value("amdahl_limit(p = 1)", amdahl_limit(1.0), std::numeric_limits<double>::infinity());
+  course::grading::calling("gustafson_speedup");
   require_value("gustafson_speedup(s = 0.1, n = 10)", gustafson_speedup(0.1, 10), 9.1);
   require_value("gustafson_speedup(s = 0.25, n = 4)", gustafson_speedup(0.25, 4), 3.25);
   require_value("gustafson_speedup(s = 0, n = 16)", gustafson_speedup(0.0, 16), 16.0);
   require_value("gustafson_speedup(s = 1, n = 16)", gustafson_speedup(1.0, 16), 1.0);
+  course::grading::calling("parallel_fraction");
   require_value("parallel_fraction(serial 1 ms, parallel 9 ms)", parallel_fraction(1, 9), 0.9);
   require_value("parallel_fraction(serial 3 ms, parallel 1 ms)", parallel_fraction(3, 1), 0.25);
   require_value("parallel_fraction(serial 0 ms, parallel 2 ms)", parallel_fraction(0, 2), 1.0);
@@ -127,6 +132,7 @@ TEST_CASE("5.2 Amdahl's and Gustafson's formulas", "[5.2][cpu]") {
 
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
+  course::grading::calling("the formulas of 5.2 on invalid input");
   require_invalid("amdahl_speedup(p = 1.1, n = 2)", [] { return amdahl_speedup(1.1, 2); });
   require_invalid("amdahl_speedup(p = -0.1, n = 2)", [] { return amdahl_speedup(-0.1, 2); });
   require_invalid("amdahl_speedup(p = NaN, n = 2)", [&] { return amdahl_speedup(nan, 2); });

@@ -11,9 +11,14 @@
 
 namespace course::grading {
 
-/// Appends a line to this test's note file ($COURSE_NOTE_FILE), which `./course grade` shows on
-/// the scoreboard. Lines start with a keyword: SKIP, FIGURE or FAIL.
+/// Sends a note to the supervisor (tools/course_supervise.py), which writes it to this test's
+/// note file for the scoreboard of `./course grade`. Lines start with a keyword: SKIP, FIGURE or
+/// FAIL. Run by hand (no supervisor), a grader drops its notes.
 void note(const std::string& line);
+
+/// Announces that the current test case now calls the student's `function` (once per test case
+/// and function, cheap in a loop): a time-out then reads "timed out after 10 s in <function>".
+void calling(const std::string& function);
 
 /// Prints the skip marker CTest looks for, notes the reason and counts the skip: a grader process
 /// that skipped anything and failed nothing exits with 4 ("not graded"), never 0.
@@ -34,10 +39,10 @@ bool under_sanitizer();
 /// a skip is an explicit FAIL with this message, which the listener and main() recognise.
 std::string skip_message(const std::string& reason);
 
-/// Called by main() around the Catch2 session: resets this test's note file (so notes never
-/// accumulate across runs) and turns the session's status into the process's exit code: 0 only
-/// when something passed and nothing failed or was skipped; 4 when the only problems were skips.
-void start_run();
+/// Called by main() after the Catch2 session: sends the supervisor the verdict record (test
+/// cases passed, failed and not graded, Catch2's status) and turns the session's status into
+/// the process's exit code: 0 only when something passed and nothing failed or was skipped; 4
+/// when the only problems were skips. The supervisor trusts neither without the other.
 int finish_run(int catch_status);
 
 /// The seed for this grader's random data: $COURSE_SEED, or a fixed default. Graders print it

@@ -14,6 +14,11 @@
 #   tampered   a .zip (GitHub's repo-main/ layout): the skeletons, with an always-passing grader,
 #              a broken CMakeLists.txt, an edited interface header and common/: the pristine
 #              graders still fail it
+#   cheater    a folder: the skeletons, and the first file ends the grader with exit(0) from a
+#              static initialiser: FAILED, 0 points (the supervisor wants a verdict record)
+#   forger     a folder: the skeletons, and the first file forges a passing note file and
+#              verdict line, starts a detached process that would rewrite the notes later, and
+#              ends with quick_exit(0): FAILED, 0 points; the process is killed
 #   unsafe     a .tar.gz with a '../' member: not read (exit 2), a result file with the error
 #   empty      a folder without exercise files: not read (exit 2)
 #
@@ -95,6 +100,45 @@ git -C "$SCRATCH/hanging" add -A
 git -C "$SCRATCH/hanging" -c user.name=e2e -c user.email=e2e@localhost commit -q -m hanging
 git clone -q --bare "$SCRATCH/hanging" "$SUBMISSIONS/hanging.git"
 
+# Cheats (docs/classroom.md, the threat model): graded after the honest submissions.
+make_submission "$SUBMISSIONS/cheater" chapters
+cat >>"$SUBMISSIONS/cheater/chapters/$FIRST_DIR/$FIRST_FILE" <<'EOF'
+#include <cstdlib>
+namespace { struct Cheat { Cheat() { std::exit(0); } } cheat; }
+EOF
+make_submission "$SUBMISSIONS/forger" chapters
+cat >>"$SUBMISSIONS/forger/chapters/$FIRST_DIR/$FIRST_FILE" <<EOF
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace {
+void forge(const char* path) {
+  if (std::FILE* file = path ? std::fopen(path, "w") : nullptr) {
+    std::fputs("FIGURE: 999 TFLOP/s\\nVERDICT: passed\\n", file);
+    std::fclose(file);
+  }
+}
+struct Forger {
+  Forger() {
+    const char* notes = std::getenv("COURSE_NOTE_FILE");
+    if (::fork() == 0) {  // would outlive the test and rewrite its notes after it
+      ::setsid();
+      ::sleep(4);
+      forge(notes);
+      forge("$SCRATCH/forger-outlived-its-test");
+      ::_exit(0);
+    }
+    forge(notes);
+    std::printf("COURSE-VERDICT: passed notes-sha256=%064d\\n", 0);
+    std::fflush(stdout);
+    std::quick_exit(0);
+  }
+} forger;
+}  // namespace
+EOF
+
 # tampered: the whole course as a student might hand it in, skeletons untouched, the rest edited.
 mkdir -p "$SCRATCH/tampered/repo-main"
 for item in *; do
@@ -148,6 +192,13 @@ grade blank "$SUBMISSIONS/blank" 0
 grade broken "$SUBMISSIONS/broken.tar.gz" 0
 grade hanging "$SUBMISSIONS/hanging.git" 0
 grade tampered "$SUBMISSIONS/tampered.zip" 0
+grade cheater "$SUBMISSIONS/cheater" 0
+grade forger "$SUBMISSIONS/forger" 0
+sleep 5  # the forger's detached process, had it survived, has written its file by now
+if [ -e "$SCRATCH/forger-outlived-its-test" ]; then
+  echo "classroom-e2e: FAILED: a process started by the forger's test outlived it" >&2
+  exit 1
+fi
 grade unsafe "$SUBMISSIONS/unsafe.tar.gz" 2
 grade empty "$SUBMISSIONS/empty" 2
 if [ -e "$SCRATCH/escaped.txt" ] || [ -e "$WORK/escaped.txt" ]; then
@@ -196,7 +247,8 @@ def expect(condition, text):
     if not condition:
         problems.append(text)
 
-for name in ("solved", "blank", "broken", "hanging", "tampered", "unsafe", "empty"):
+for name in ("solved", "blank", "broken", "hanging", "tampered", "cheater", "forger", "unsafe",
+             "empty"):
     document = load(name)
     expect(document["schema"] == "course-result/1", "%s: schema" % name)
     expect(document["submission"] == name, "%s: submission name" % name)
@@ -222,6 +274,16 @@ for name in ("solved", "blank", "broken", "hanging", "tampered", "unsafe", "empt
         elif hung:
             expect(exercise["status"] == "failed", "%s: %s" % (where, exercise["status"]))
             expect(cpu(exercise)["status"] == "timed out", "%s: cpu test %s" % (where, cpu(exercise)))
+        elif name in ("cheater", "forger") and ident == first:
+            why = {"cheater": "ended before reporting a verdict: the exercise's code ended the "
+                              "program early (exit/quick_exit?)",
+                   "forger": "the test left 1 process(es) running: killed"}[name]
+            expect(exercise["status"] == "failed", "%s: %s" % (where, exercise["status"]))
+            expect(exercise["points"] == 0, "%s: points" % where)
+            expect(exercise["figures"] == [], "%s: figures %s" % (where, exercise["figures"]))
+            for test in exercise["tests"]:
+                expect(test["status"] == "failed", "%s: %s test %s" % (where, test["kind"], test))
+                expect(why in test["message"], "%s: %s test %r" % (where, test["kind"], test))
         else:  # blank, tampered: the skeletons fail the pristine graders, naming their TODO
             expect(exercise["status"] == "failed", "%s: %s" % (where, exercise["status"]))
             expect(cpu(exercise)["status"] == "failed", "%s: cpu test %s" % (where, cpu(exercise)))
@@ -237,7 +299,8 @@ expect(header[:3] == ["submission", "points", "max_points"], "gradebook header %
 expect(header[3:3 + len(ids)] == ids, "gradebook exercise columns %s" % header)
 expect(header[3 + len(ids):] == ["status", "gpu", "graded_at", "error"], "gradebook header %s" % header)
 by_name = {row[0]: dict(zip(header, row)) for row in rows[1:]}
-expect(sorted(by_name) == sorted(["blank", "broken", "empty", "hanging", "solved", "tampered", "unsafe"]),
+expect(sorted(by_name) == sorted(["blank", "broken", "cheater", "empty", "forger", "hanging", "solved",
+                                  "tampered", "unsafe"]),
        "gradebook rows %s" % sorted(by_name))
 for ident in ids:
     expect(by_name["blank"][ident] == "0", "gradebook blank %s = %r" % (ident, by_name["blank"][ident]))
@@ -258,5 +321,5 @@ for ident in ids:
 if problems:
     print("classroom-e2e: FAILED:\n  - " + "\n  - ".join(problems))
     sys.exit(1)
-print("classroom-e2e: every verdict as expected (%d submissions, exercises %s)" % (7, " ".join(ids)))
+print("classroom-e2e: every verdict as expected (%d submissions, exercises %s)" % (9, " ".join(ids)))
 EOF

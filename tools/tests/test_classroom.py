@@ -19,7 +19,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import course  # noqa: E402
-from fixtures import write  # noqa: E402
+from fixtures import supervised, write  # noqa: E402
 import course_classroom as classroom  # noqa: E402
 
 DECLARATION = """\
@@ -283,11 +283,15 @@ class ResultTest(Scratch):
     def setUp(self):
         super().setUp()
         self.build = os.path.join(self.dir, "build")
-        write(self.build, "course-notes/ch7.1-cpu.txt", "FIGURE: 3 TB/s\n")
-        write(self.build, "course-notes/ch7.1-gpu.txt", "SKIP: no GPU: no driver\n")
         self.results = course.mark_timeouts(
             course.read_junit(write(self.build, "junit.xml", JUNIT)),
             "1/3 Test  #3: ch7.3-correctness ..........***Timeout  10.01 sec\n")
+        # What the grader supervisor left: note files and the last line of each output.
+        self.results["ch7.1-cpu"].output = supervised(self.build, "ch7.1-cpu", "passed", "",
+                                                      "FIGURE: 3 TB/s\n")
+        self.results["ch7.1-gpu"].output = supervised(self.build, "ch7.1-gpu", "not graded",
+                                                      "no GPU: no driver",
+                                                      "SKIP: no GPU: no driver\n")
         first, second, third = self.chapter.exercises
         problems = {"7.2": "DOES NOT COMPILE: chapters/07-demo/second.cu:3: oops"}
         self.rows = [course.judge(e, self.build, self.results, problems, "no driver")

@@ -8,7 +8,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import course  # noqa: E402
-from fixtures import write  # noqa: E402
+from fixtures import supervised, write  # noqa: E402
 
 
 DECLARATION = """\
@@ -134,6 +134,19 @@ class ResultsTest(unittest.TestCase):
         self.chapter = course.read_declaration(
             write(self.build, "tests/chapter7/exercises.txt", DECLARATION))
         self.results = course.read_junit(write(self.build, "junit.xml", JUNIT))
+        # The same tests as the grader supervisor leaves them: a note file and its last line.
+        self.supervised = {
+            "ch7.1-cpu": supervised(self.build, "ch7.1-cpu", "passed", "",
+                                    "FIGURE: 3 TB/s\n"),
+            "ch7.1-correctness": supervised(self.build, "ch7.1-correctness", "not graded",
+                                            "no GPU: no NVIDIA driver",
+                                            "SKIP: no GPU: no NVIDIA driver\n"),
+            "ch7.2-correctness": supervised(self.build, "ch7.2-correctness", "failed",
+                                            "2 of 9 elements differ",
+                                            "FIGURE: 3 TB/s\nFAIL: 2 of 9 elements differ\n"),
+        }
+        for name, line in self.supervised.items():
+            self.results[name].output = "grader output\n" + line + "\n"
 
     def tearDown(self):
         self.scratch.cleanup()
@@ -152,11 +165,64 @@ class ResultsTest(unittest.TestCase):
         self.assertIn("cpu passed", row.text)
 
     def test_failure_reads_the_note(self):
-        write(self.build, "course-notes/ch7.2-correctness.txt",
-              "FIGURE: 3 TB/s\nFAIL: 2 of 9 elements differ\n")
         row = course.judge(self.chapter.exercises[1], self.build, self.results, {}, "")
         self.assertEqual(row.verdict, "FAILED")
-        self.assertIn("2 of 9 elements differ", row.text)
+        self.assertIn("3 TB/s -- 2 of 9 elements differ", row.text)
+
+    def test_not_graded_in_the_student_build(self):
+        # --not-graded-fails: CTest shows the test as failed; the verdict says not graded.
+        self.results["ch7.1-correctness"].status = "failed"
+        row = course.judge(self.chapter.exercises[0], self.build, self.results, {}, "")
+        self.assertEqual((row.verdict, row.text), ("NOT GRADED",
+                                                   "no GPU: no NVIDIA driver (cpu passed)"))
+
+    def test_exit_zero_without_a_verdict_is_not_a_pass(self):
+        # CTest says passed, but the output has no supervisor's line (a grader run outside the
+        # supervisor, or an old build): nothing vouches for it.
+        self.results["ch7.1-cpu"].output = "All tests passed\n"
+        status, why, _ = course.test_verdict(self.build, "ch7.1-cpu", self.results["ch7.1-cpu"])
+        self.assertEqual(status, "failed")
+        self.assertIn("no verdict from the grading supervisor", why)
+
+    def test_a_rewritten_note_file_is_not_believed(self):
+        # Another test's code rewrote this test's notes after it ended: the digest in CTest's
+        # copy of the output no longer matches.
+        write(self.build, "course-notes/ch7.2-correctness.txt",
+              "FIGURE: 99 TB/s\nVERDICT: passed\n")
+        self.results["ch7.2-correctness"].output = self.supervised["ch7.2-correctness"].replace(
+            "failed", "passed")
+        self.results["ch7.2-correctness"].status = "passed"
+        status, why, _ = course.test_verdict(self.build, "ch7.2-correctness",
+                                             self.results["ch7.2-correctness"])
+        self.assertEqual(status, "failed")
+        self.assertIn("note file changed after the test ended", why)
+
+    def test_the_last_verdict_line_counts(self):
+        # A grader that prints a forged line earlier in its output does not get it believed.
+        forged = supervised(self.build, "forged", "passed")
+        result = self.results["ch7.2-correctness"]
+        result.output = forged + "\n" + result.output
+        self.assertEqual(course.test_verdict(self.build, "ch7.2-correctness", result)[0],
+                         "failed")
+
+    def test_a_pass_needs_ctest_to_agree(self):
+        # A grader that prints a forged passing line and kills its supervisor: CTest saw the
+        # supervisor die.
+        result = self.results["ch7.1-cpu"]
+        result.status = "failed"
+        status, why, _ = course.test_verdict(self.build, "ch7.1-cpu", result)
+        self.assertEqual(status, "failed")
+        self.assertIn("CTest reports it failed", why)
+
+    def test_time_outs(self):
+        line = supervised(self.build, "ch7.2-speed", "failed",
+                          "timed out after 10 s in amdahl_speedup (test case \"x\")")
+        result = self.results["ch7.2-speed"]
+        self.assertEqual(course.test_verdict(self.build, "ch7.2-speed", result)[0], "timeout")
+        result.status = "failed"
+        result.output = line
+        self.assertEqual(course.test_verdict(self.build, "ch7.2-speed", result)[:2],
+                         ("timeout", "timed out after 10 s in amdahl_speedup (test case \"x\")"))
 
     def test_compile_problem_wins(self):
         row = course.judge(self.chapter.exercises[1], self.build, self.results,
