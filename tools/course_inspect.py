@@ -227,6 +227,7 @@ class ObjectFile:
     def __init__(self, path: str) -> None:
         self.path = path
         self.symbols: List[Symbol] = []
+        self.sections: Set[str] = set()  # sections that hold relocations (every init array does)
         # symbol name -> [(section, name of the function holding the reference, or None)]
         self.references: Dict[str, List[Tuple[str, Optional[str]]]] = {}
         self.instructions: Dict[str, List[str]] = {}  # function -> instructions, in order
@@ -300,6 +301,7 @@ def read_object(path: str) -> ObjectFile:
         heading = _RELOCATIONS_FOR.match(line)
         if heading:
             section = heading.group(1)
+            found.sections.add(section)
             continue
         if section is not None and not section.startswith(".debug"):  # -g: never runs
             match = _RELOCATION_LINE.match(line.strip())
@@ -714,6 +716,22 @@ def _c_owner(name: str) -> str:
     return "the C library's (or the grader's)"
 
 
+# Code that runs before the grader's own first constructor (grading.cpp takes its verdict channel
+# at priority 101, before any constructor without a priority): a constructor with a priority
+# (.init_array.NNNNN, .ctors.NNNNN) or the executable's .preinit_array. Plain constructors and
+# static initialisers (.init_array, what nvcc's registration uses) run after the grader's.
+_EARLY_CONSTRUCTOR_SECTION = re.compile(r"^(\.preinit_array.*|\.init_array\.\d+|\.ctors\.\d+)$")
+
+
+def _check_sections(source: str, objfile: ObjectFile) -> List[str]:
+    early = sorted(s for s in objfile.sections if _EARLY_CONSTRUCTOR_SECTION.match(s))
+    if not early:
+        return []
+    return ["%s runs code before the grader starts (section %s: a constructor with a priority, "
+            "or .preinit_array): an exercise file may not run before the grader"
+            % (source, ", ".join(early))]
+
+
 def _check_instructions(source: str, objfile: ObjectFile, names: Dict[str, str]) -> List[str]:
     problems = []
     for function, instructions in objfile.instructions.items():
@@ -855,6 +873,7 @@ def inspect(objects: List[Tuple[str, str]], interface_header: str, forbid: List[
         found += _check_references(source, objfile, by_name)
         found += _check_definitions(source, objfile, interface)
         found += _check_instructions(source, objfile, names)
+        found += _check_sections(source, objfile)
         found += _check_families(source, objfile, forbid, exercise)
         for problem in found:
             if problem not in problems:

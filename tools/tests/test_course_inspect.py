@@ -63,6 +63,21 @@ SOURCES = {
         float peak() { return 1.0f; }
         namespace { struct Cheat { Cheat() { std::exit(0); } } cheat; }
     """,
+    "runs_before_the_grader": """
+        #include <cstdio>
+        // A constructor with a priority runs before the grader's own (priority 101), where it
+        // could take the verdict channel; .preinit_array runs before every constructor.
+        __attribute__((constructor(101))) static void early() { std::puts("first"); }
+        static void before_all() { std::puts("before all"); }
+        __attribute__((section(".preinit_array"), used)) static void (*preinit)() = before_all;
+    """,
+    "plain_constructor": """
+        #include <cstdio>
+        #include <vector>
+        static std::vector<int> table(3);  // a static initialiser: runs after the grader's
+        __attribute__((constructor)) static void later() { std::puts("after the grader's"); }
+        int size() { return static_cast<int>(table.size()); }
+    """,
     "exit_family": """
         #include <cstdlib>
         #include <unistd.h>
@@ -323,6 +338,14 @@ class GateTest(unittest.TestCase):
         lines = gate("exit_in_static_initialiser", "chapters/01-vector-add/peak.cpp")
         self.assertEqual(lines, ["chapters/01-vector-add/peak.cpp calls exit: an exercise file "
                                  "may not end the grading process"])
+
+    def test_code_that_runs_before_the_grader(self):
+        lines = gate("runs_before_the_grader")
+        self.assertFinds(lines, r"^chapters/09-demo/demo\.cpp runs code before the grader starts "
+                                r"\(section \.init_array\.00101, \.preinit_array: ")
+
+    def test_plain_constructors_and_static_initialisers_pass(self):
+        self.assertEqual(gate("plain_constructor"), [])
 
     def test_the_whole_exit_family(self):
         lines = gate("exit_family")
