@@ -383,3 +383,49 @@ class ScoreboardPointsTest(unittest.TestCase):
         self.assertEqual(course.describe_points(
             {"points": 45, "max_points": 60, "optional_points": 10, "optional_max_points": 25}),
             "45/60 points, optional 10/25")
+
+
+@unittest.skipUnless(os.path.exists(os.path.join(course.ROOT, ".ci", "run")),
+                     "a student release has no CI scripts")
+class ContinuousIntegrationTest(unittest.TestCase):
+    """.ci/run on a fresh machine: the project's own set-up installs what CI needs before any
+    step configures CMake (issue 15: the CUDA 12 step needed Catch2 before ./course test
+    installed it); the scripts' own switches are checked before they do anything."""
+
+    def test_setup_comes_before_every_step_that_builds(self):
+        with open(os.path.join(course.ROOT, ".ci", "run"), encoding="utf-8") as handle:
+            steps = [line.strip() for line in handle
+                     if line.strip() and not line.strip().startswith("#")]
+        setup = steps.index("./course setup")
+        for step in (".ci/cuda12-build", "./course test", "slurm_e2e.sh"):
+            first = min(i for i, line in enumerate(steps) if step in line)
+            self.assertLess(setup, first, step)
+
+    def test_setup_installs_every_package(self):
+        asked = []
+
+        class Stop(Exception):
+            pass
+
+        def ensure(required, wanted, install_wanted=True):
+            asked.append((set(required) | set(wanted), install_wanted))
+            raise Stop()
+        with mock.patch.object(course, "find_toolchain", lambda: None), \
+                mock.patch.object(course, "ensure_dependencies", ensure), \
+                self.assertRaises(Stop):
+            course.command_setup(None)
+        self.assertEqual(asked, [(set(course.PACKAGES), True)])
+
+    def test_scripts_refuse_bad_switches_first(self):
+        for script, variable, value in (("tools/tests/slurm_e2e.sh", "COURSE_SLURM_KEEP", "2"),
+                                        ("tools/tests/slurm_e2e.sh", "COURSE_SLURM_OPTIONAL",
+                                         "yes"),
+                                        (".ci/cuda12-build", "COURSE_CUDA12_OPTIONAL", "yes"),
+                                        (".ci/cuda12-build", "COURSE_CUDA12_CUBLAS", "maybe"),
+                                        (".ci/cuda12-build", "COURSE_JOBS", "0")):
+            run = subprocess.run(["bash", os.path.join(course.ROOT, script)],
+                                 env=dict(os.environ, **{variable: value}),
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 universal_newlines=True, timeout=60)
+            self.assertEqual(run.returncode, 2, (script, variable, run.stdout))
+            self.assertIn('%s="%s" is not allowed' % (variable, value), run.stdout)
