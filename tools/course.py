@@ -10,6 +10,7 @@ the test's output in the JUnit file, "COURSE-VERDICT: ... notes-sha256=...", vou
 
 import argparse
 import hashlib
+import math
 import os
 import re
 import shutil
@@ -287,7 +288,7 @@ def ensure_dependencies(required: List[str], wanted: List[str], install_wanted: 
     for name in missing:
         say("course: %s (for %s) is missing" % (name, WHAT_FOR[name]))
     to_install = [name for name in missing if install_wanted or name in required]
-    if to_install and can_use_apt() and os.environ.get("COURSE_NO_INSTALL") != "1":
+    if to_install and can_use_apt() and not setting("COURSE_NO_INSTALL"):
         packages = [PACKAGES[name] for name in to_install]
         if "doxygen" in to_install and os.path.isdir("/usr/share/doxygen-awesome-css") is False:
             packages.append("doxygen-awesome-css")
@@ -309,16 +310,158 @@ def ensure_dependencies(required: List[str], wanted: List[str], install_wanted: 
         raise CourseError("cannot continue without " + " and ".join(fatal))
 
 
+# ---- the environment and the command line: checked before anything is built ---------------------
+
+
+def whole_number(text: str, low: int, high: int) -> Optional[int]:
+    """int(text) when it is digits only (no sign, no space, no '_') and within [low, high]."""
+    if not re.fullmatch(r"[0-9]+", text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def folder_or_new(text: str) -> Optional[str]:
+    """A folder that exists, or a path where one can be made (nothing there yet)."""
+    return None if os.path.exists(text) and not os.path.isdir(text) else text
+
+
+class Variable:
+    """An environment variable the course reads: what a value means and which are allowed.
+    `parse` gives the value, or None when the text is not allowed; an empty value is the same as
+    an unset one unless `empty_allowed` is False (the graders' C++ refuses COURSE_SEED="")."""
+
+    def __init__(self, name: str, what: str, allowed: str, parse, default=None,
+                 empty_allowed: bool = True) -> None:
+        self.name = name
+        self.what = what
+        self.allowed = allowed
+        self.parse = parse
+        self.default = default
+        self.empty_allowed = empty_allowed
+
+    def problem(self, text: str) -> str:
+        return '%s="%s" is not %s: %s' % (self.name, text, self.what, self.allowed)
+
+
+def switch(text: str) -> Optional[bool]:
+    return {"0": False, "1": True}.get(text)
+
+
+def never(text: str) -> None:
+    del text
+    return None
+
+
+# Every COURSE_* variable that ./course or the graders it runs read. ./course checks them all
+# before it builds anything (check_environment), so that a typo costs a message, not a build
+# followed by a grade of 0 (the graders' C++ checks COURSE_SEED too, but only when they run).
+VARIABLES = {variable.name: variable for variable in (
+    Variable("COURSE_SEED", "a valid seed",
+             "a whole number from 0 to 2^64-1 (18446744073709551615), digits only "
+             "(e.g. COURSE_SEED=12345), or unset it for the graders' default seed",
+             lambda text: whole_number(text, 0, (1 << 64) - 1), empty_allowed=False),
+    Variable("COURSE_REQUIRE_GPU", "a valid switch",
+             "1 (a grader that cannot reach a GPU fails) or 0 (it is not graded; the default)",
+             switch, False),
+    Variable("COURSE_NO_INSTALL", "a valid switch",
+             "1 (never install a missing package) or 0 (install it with apt when allowed; "
+             "the default)", switch, False),
+    Variable("COURSE_JOBS", "a valid number of parallel jobs",
+             "a whole number from 1 to 1024 (default: the number of cores)",
+             lambda text: whole_number(text, 1, 1024)),
+    Variable("COURSE_SUBMISSION_MAX_MB", "a valid size",
+             "a whole number of MiB from 1 to 1048576: the most a submission's archive may "
+             "unpack to (default 200)", lambda text: whole_number(text, 1, 1 << 20), 200),
+    Variable("COURSE_FILE_LIMIT_MB", "a valid size",
+             "a whole number of MiB from 1 to 1048576: the largest file a build or grader of a "
+             "submission may write (default 1024)", lambda text: whole_number(text, 1, 1 << 20),
+             1024),
+    Variable("COURSE_BUILD_MEMORY_GB", "a valid memory limit",
+             "a whole number of GiB from 1 to 65536: the address space of each build step of a "
+             "submission (default 16)", lambda text: whole_number(text, 1, 1 << 16), 16),
+    Variable("COURSE_IMAGE_DIR", "a folder",
+             "the folder chapter 2's graders write their pictures to (made when missing; "
+             "relative paths start in the build folder): not an existing file", folder_or_new),
+    Variable("COURSE_UNDER_SANITIZER", "for ./course",
+             "docs/results/reproduce.sh sets it around compute-sanitizer only (graders then note "
+             "timings instead of failing slow code): unset it", never),
+    Variable("COURSE_NOTE_FILE", "for ./course",
+             "CTest sets it for each grader test (cmake/Course.cmake): unset it", never),
+)}
+# COURSE_* variables of the CI scripts and the GitHub Classroom workflow: not read by ./course,
+# so never a typo of one of its own.
+OTHER_VARIABLES = ("COURSE_CUDA12_OPTIONAL", "COURSE_CUDA12_CUBLAS", "COURSE_CUDA12_CACHE",
+                   "COURSE_CUDA12_BUILD", "COURSE_SLURM_OPTIONAL", "COURSE_SLURM_KEEP",
+                   "COURSE_PRISTINE_DIR", "COURSE_PRISTINE_REPO", "COURSE_PRISTINE_REF",
+                   "COURSE_PRISTINE_TOKEN", "COURSE_CACHE", "COURSE_WHAT", "COURSE_TIME_LIMIT")
+
+
+def setting(name: str):
+    """The value of the environment variable `name` (one of VARIABLES): its default when unset,
+    CourseError naming it, its value and what is allowed when the value is not."""
+    variable = VARIABLES[name]
+    text = os.environ.get(name)
+    if text is None or (text == "" and variable.empty_allowed):
+        return variable.default
+    value = variable.parse(text)
+    if value is None:
+        raise CourseError(variable.problem(text))
+    return value
+
+
+def check_environment() -> None:
+    """Every COURSE_* variable that is set, checked at once: CourseError listing each one that is
+    not allowed. A name that is none of them but close to one gets a warning (a typo)."""
+    import difflib
+    problems = []
+    for name in sorted(VARIABLES):
+        try:
+            setting(name)
+        except CourseError as error:
+            problems.append(str(error))
+    for name in sorted(os.environ):
+        if name.startswith("COURSE_") and name not in VARIABLES and name not in OTHER_VARIABLES:
+            close = difflib.get_close_matches(name, list(VARIABLES), n=1, cutoff=0.85)
+            if close:
+                print("course: warning: %s is not a variable the course reads: did you mean %s?"
+                      % (name, close[0]), file=sys.stderr)
+    if problems:
+        raise CourseError(problems[0] if len(problems) == 1 else
+                          "invalid environment:\n  " + "\n  ".join(problems))
+
+
+def number_argument(low: int, high: Optional[int] = None, unit: str = "", number=int):
+    """An argparse type: a number from `low` (to `high`), else an error that argparse prints
+    naming the option, with exit status 2."""
+    def parse(text: str):
+        try:
+            value = number(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or value < low or \
+                (high is not None and value > high):
+            kind = "a whole number" if number is int else "a number"
+            bounds = "from %s to %s" % (low, high) if high is not None else "of %s or more" % low
+            raise argparse.ArgumentTypeError("'%s' is not allowed: %s %s%s" % (
+                text, kind, bounds, (" " + unit) if unit else ""))
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
+def one_line_argument(text: str) -> str:
+    """An argparse type for values written into a line of a file (an #SBATCH line)."""
+    if "\n" in text or "\r" in text or "\0" in text:
+        raise argparse.ArgumentTypeError("%r is not allowed: one line, no newline" % text)
+    return text
+
+
 # ---- building ------------------------------------------------------------------------------------
 
 
 def jobs() -> int:
-    value = os.environ.get("COURSE_JOBS", "")
-    if value:
-        if not value.isdigit() or int(value) < 1:
-            raise CourseError("COURSE_JOBS must be a whole number >= 1, not '%s'" % value)
-        return int(value)
-    return os.cpu_count() or 2
+    return setting("COURSE_JOBS") or os.cpu_count() or 2
 
 
 class Log:
@@ -683,9 +826,21 @@ def judge(exercise: Exercise, build: str, results: Dict[str, TestResult],
     return Row(exercise, "PASSED", "; ".join(figures))
 
 
+def describe_points(points: Dict[str, int]) -> str:
+    """A result's totals (course_classroom.totals) in one line: '45/60 points' or '45/60 points,
+    optional 10/25'. Optional points are a bonus shown apart: never added to the required total,
+    which therefore never exceeds its maximum."""
+    text = "%d/%d points" % (points["points"], points["max_points"])
+    if points.get("optional_max_points"):
+        text += ", optional %d/%d" % (points["optional_points"], points["optional_max_points"])
+    return text
+
+
 def print_scoreboard(rows: List[Row], named: bool) -> bool:
     """Prints the rows by chapter with totals. Returns True when every exercise that counts
-    passed (required ones, or every one named on the command line)."""
+    passed (required ones, or every one named on the command line). Points are the required
+    exercises' out of their maximum, and the optional ones' apart (describe_points), whether
+    named or not: the same totals as the result file and the gradebook."""
     width = 46
     chapters: List[Chapter] = []
     for row in rows:
@@ -693,7 +848,7 @@ def print_scoreboard(rows: List[Row], named: bool) -> bool:
             chapters.append(row.exercise.chapter)
     colours = {"PASSED": STYLE.green, "FAILED": STYLE.red, "DOES NOT COMPILE": STYLE.red,
                "NOT GRADED": STYLE.yellow}
-    total_points = earned_points = 0
+    total_points = earned_points = optional_points = optional_earned = 0
     required_total = required_passed = optional_total = optional_passed = 0
     all_ok = True
     for chapter in chapters:
@@ -703,10 +858,13 @@ def print_scoreboard(rows: List[Row], named: bool) -> bool:
             exercise = row.exercise
             label = exercise.title + (" (optional)" if exercise.optional else "")
             points = exercise.points if row.passed else 0
-            counts = named or not exercise.optional
-            if counts:
+            if exercise.optional:
+                optional_points += exercise.points
+                optional_earned += points
+            else:
                 chapter_points += exercise.points
                 chapter_earned += points
+            if named or not exercise.optional:  # counts for the exit status
                 required_total += 1
                 required_passed += 1 if row.passed else 0
                 all_ok = all_ok and row.passed
@@ -732,7 +890,10 @@ def print_scoreboard(rows: List[Row], named: bool) -> bool:
         required_passed, required_total, "selected" if named else "required", earned_points,
         total_points)
     if optional_total:
-        summary += "; optional: %d of %d passed" % (optional_passed, optional_total)
+        summary += "; optional: %d of %d passed, %d/%d points" % (
+            optional_passed, optional_total, optional_earned, optional_points)
+    elif optional_points:  # named optional exercises: counted above, their points apart
+        summary += "; optional %d/%d points" % (optional_earned, optional_points)
     say(STYLE.bold + summary + STYLE.reset)
     return all_ok
 
@@ -962,6 +1123,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.print_help()
         return 2
     try:
+        if arguments.command != "help":
+            check_environment()  # before anything is installed, built or graded
         handler = getattr(arguments, "course_handler", None) or handlers[arguments.command]
         return handler(arguments)
     except CourseError as error:

@@ -17,7 +17,8 @@ tests with "Total points for <runner>: <passed tests / tests x max_score>", and 
 This command makes one runner per exercise (ex1dot2 for 1.2), with one test: its score is the
 exercise's points when it passed, so both of the reporter's figures are the course's own. An
 optional exercise is a runner with max_score 0: shown, but not counted (the reporter has no bonus
-points; the result file counts an optional exercise's points on top of the required total).
+points; the result file, the scoreboard and the gradebook show optional points apart, never added
+to the required total).
 A runner's status: pass (passed), fail (failed, not built), error (not graded: no GPU, or the
 grading did not finish).
 """
@@ -29,6 +30,7 @@ import os
 import sys
 from typing import Dict, List, Tuple
 
+import course
 from course import CourseError, say
 
 SCHEMA = "course-result/1"
@@ -83,8 +85,9 @@ def encode(report: Dict) -> str:
 
 def summary_markdown(result: Dict) -> str:
     """The step summary: a table a student reads on the run's page."""
-    lines = ["### Course grading: %s/%s points" % (result.get("points", 0),
-                                                  result.get("max_points", 0)), ""]
+    import course_classroom
+    lines = ["### Course grading: %s" % course.describe_points(
+        course_classroom.totals(result["exercises"])), ""]
     if result.get("error"):
         lines += ["**%s**" % result["error"], ""]
     gpu = result.get("gpu") or "no GPU"

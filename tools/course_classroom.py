@@ -45,16 +45,31 @@ RESULT_SCHEMA = "course-result/1"
 PROGRESS_SCHEMA = "course-progress/1"
 # Limits on what a submission may bring and do. An exercise file is a few kilobytes.
 MAX_EXERCISE_FILE_BYTES = 1 << 20
-MAX_ARCHIVE_BYTES = int(os.environ.get("COURSE_SUBMISSION_MAX_MB", "200")) << 20
 MAX_ARCHIVE_MEMBERS = 20000
-# No file written by the build or a grader may grow past this (ulimit -f): a grader that fills
-# the disk is stopped by SIGXFSZ and fails its own test.
-FILE_SIZE_LIMIT = int(os.environ.get("COURSE_FILE_LIMIT_MB", "1024")) << 20
 # What CTest keeps of a test's output (bytes): a grader that prints forever cannot fill the log.
 OUTPUT_LIMIT_PASSED = 64 << 10
 OUTPUT_LIMIT_FAILED = 256 << 10
 CLONE_TIMEOUT = 300
-BUILD_MEMORY_LIMIT = int(os.environ.get("COURSE_BUILD_MEMORY_GB", "16")) << 30
+
+
+# Limits an instructor may set in the environment (course.VARIABLES checks them before anything
+# runs; read when used, so that importing this module never fails on a bad value).
+def max_archive_bytes() -> int:
+    """The most a submission's archive may unpack to (COURSE_SUBMISSION_MAX_MB)."""
+    return course.setting("COURSE_SUBMISSION_MAX_MB") << 20
+
+
+def file_size_limit_bytes() -> int:
+    """No file written by the build or a grader may grow past this (ulimit -f): a grader that
+    fills the disk is stopped by SIGXFSZ and fails its own test (COURSE_FILE_LIMIT_MB)."""
+    return course.setting("COURSE_FILE_LIMIT_MB") << 20
+
+
+def build_memory_bytes() -> int:
+    """The address space of a build step (COURSE_BUILD_MEMORY_GB)."""
+    return course.setting("COURSE_BUILD_MEMORY_GB") << 30
+
+
 # Verdicts of the scoreboard (course.Row) -> statuses of the result file.
 STATUS_OF_VERDICT = {"PASSED": "passed", "FAILED": "failed", "NOT GRADED": "not graded",
                      "DOES NOT COMPILE": "not built"}
@@ -77,7 +92,7 @@ def now_iso() -> str:
 # ---- the submission: where it comes from ---------------------------------------------------------
 
 
-ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")
+ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 
 
 def is_git_url(source: str) -> bool:
@@ -107,8 +122,13 @@ def submission_kind(source: str) -> str:
     raise SubmissionError("%s: no such directory or archive, and not a git URL" % source)
 
 
-def submission_name(source: str) -> str:
-    """A name for the submission from where it comes from: alice/, alice.zip, .../alice.git."""
+def submission_name(source: str, given: Optional[str] = None) -> str:
+    """The submission's name: `given` (--name) made safe, else from where it comes from:
+    alice/, alice.zip, alice.tar.gz, .../alice.git (a URL or a bare repository) all give alice.
+    Every command names a submission with this function (grade --submission, grade-class,
+    grade-sandboxed), so that one submission has one name in every result and gradebook."""
+    if given:
+        return safe_name(given)
     text = source.rstrip("/\\")
     text = re.sub(r"\.git$", "", text)
     base = re.split(r"[/\\:]", text)[-1] if text else ""
@@ -143,12 +163,14 @@ def member_path(name: str) -> str:
     return "/".join(parts)
 
 
-def extract_archive(path: str, destination: str, max_bytes: int = MAX_ARCHIVE_BYTES,
+def extract_archive(path: str, destination: str, max_bytes: Optional[int] = None,
                     max_members: int = MAX_ARCHIVE_MEMBERS) -> None:
     """Extracts a .zip or tar archive into `destination`, refusing the whole archive when a member
     has an absolute path or '..', when a link points outside it, when it holds a device file, or
     when it is bigger than `max_bytes` unpacked or has more than `max_members` members. Links
     themselves are never created (the grader reads regular files only)."""
+    if max_bytes is None:
+        max_bytes = max_archive_bytes()
     os.makedirs(destination, exist_ok=True)
     written = [0]
 
@@ -224,18 +246,28 @@ def check_link(relative: str, target: str, hard: bool = False) -> None:
                               (relative, target))
 
 
-def file_size_limit() -> None:
-    """In a child before exec: no file past FILE_SIZE_LIMIT, no core dumps."""
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def file_size_limit() -> Callable[[], None]:
+    """What a child runs before exec: no file past file_size_limit_bytes(), no core dumps. The
+    limit is read now, in this process: a child cannot report a bad value."""
+    largest = file_size_limit_bytes()
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (largest, largest))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return apply
 
 
-def build_limits() -> None:
-    """file_size_limit(), and at most BUILD_MEMORY_LIMIT of address space: a compiler fed an
+def build_limits() -> Callable[[], None]:
+    """file_size_limit(), and at most build_memory_bytes() of address space: a compiler fed an
     endless input (#include "/dev/zero") stops there instead of exhausting the machine. Not for
     the tests: the CUDA runtime reserves far more address space than it uses."""
-    file_size_limit()
-    resource.setrlimit(resource.RLIMIT_AS, (BUILD_MEMORY_LIMIT, BUILD_MEMORY_LIMIT))
+    files = file_size_limit()
+    memory = build_memory_bytes()
+
+    def apply() -> None:
+        files()
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    return apply
 
 
 def clone(url: str, destination: str, timeout: int = CLONE_TIMEOUT) -> str:
@@ -250,7 +282,7 @@ def clone(url: str, destination: str, timeout: int = CLONE_TIMEOUT) -> str:
     try:
         run = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              universal_newlines=True, errors="replace", timeout=timeout,
-                             env=environment, preexec_fn=file_size_limit)
+                             env=environment, preexec_fn=file_size_limit())
     except subprocess.TimeoutExpired:
         raise SubmissionError("git clone %s took longer than %d s" % (redact(url), timeout))
     if run.returncode != 0:
@@ -331,7 +363,9 @@ def read_exercise_file(root: str, relative: str) -> Tuple[Optional[bytes], str]:
 def collect_submission(directory: str, chapters: List[course.Chapter]
                        ) -> Tuple[Dict[str, bytes], Dict[str, str]]:
     """({chapters/<dir>/<file>: bytes} of the declared files found, {path: why not} of the
-    others). Nothing else of the submission is read."""
+    others). Nothing else of the submission is read. SubmissionError when not one file could be
+    taken (all of them links, too large, not regular files): grading it would grade the
+    skeletons, a result that says nothing about the submission."""
     root, prefix = find_submission_root(directory, chapters)
     found: Dict[str, bytes] = {}
     missing: Dict[str, str] = {}
@@ -341,6 +375,11 @@ def collect_submission(directory: str, chapters: List[course.Chapter]
             missing[path] = why
         else:
             found[path] = data
+    if not found:
+        present = {path: why for path, why in missing.items() if why != "not in the submission"}
+        raise SubmissionError("no exercise file could be taken from the submission: %s" % (
+            "; ".join("%s: %s" % item for item in sorted(present.items())) or
+            "none of the declared files is there"))
     return found, missing
 
 
@@ -457,13 +496,13 @@ class SandboxLog(course.Log):
         super().__init__(path, verbose)
         self.cwd = cwd
         self.timeout = timeout
-        self.limits = build_limits  # file_size_limit for the tests
+        self.limits = build_limits  # file_size_limit for the tests: makes the preexec_fn
 
     def run(self, command: List[str], what: str) -> Tuple[int, str]:
         self.write("\n$ %s\n" % " ".join(command))
         process = subprocess.Popen(command, cwd=self.cwd, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, universal_newlines=True,
-                                   errors="replace", preexec_fn=self.limits,
+                                   errors="replace", preexec_fn=self.limits(),
                                    start_new_session=True)
         expired = threading.Event()
 
@@ -546,7 +585,7 @@ def explain_build_problems(problems: Dict[str, str], log: SandboxLog) -> Dict[st
     elif re.search(r"out of memory|virtual memory exhausted|std::bad_alloc|Cannot allocate memory",
                    text):
         why = "the compiler ran out of memory (at most %d GiB: COURSE_BUILD_MEMORY_GB)" % (
-            BUILD_MEMORY_LIMIT >> 30)
+            build_memory_bytes() >> 30)
     if why:
         for ident in vague:
             problems[ident] = "DOES NOT BUILD: %s; see %s" % (why, log.path)
@@ -610,19 +649,39 @@ def test_messages(records: List[dict]) -> Dict[str, str]:
     return {t["name"]: t["message"] for r in records for t in r["tests"] if t["message"]}
 
 
-def totals(exercises: List[dict]) -> Tuple[int, int]:
-    """(points earned, required exercises included, optional ones too; points of the required
-    exercises)."""
-    return (sum(e["points"] for e in exercises),
-            sum(e["max_points"] for e in exercises if not e["optional"]))
+def whole(value) -> int:
+    """A count from a result file (maybe written by an older version, or edited): an int >= 0."""
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def totals(exercises: List[dict]) -> Dict[str, int]:
+    """A result's points, each total at most its maximum: `points` of `max_points` are the
+    required exercises', `optional_points` of `optional_max_points` the optional ones' (a bonus,
+    always shown apart, never added to the required total). An exercise counts at most its own
+    maximum. The scoreboard, ./course list, the result file, the gradebook and the GitHub
+    Classroom report all use this split (docs/classroom.md)."""
+    points = {"points": 0, "max_points": 0, "optional_points": 0, "optional_max_points": 0}
+    for exercise in exercises:
+        if not isinstance(exercise, dict):
+            continue
+        maximum = whole(exercise.get("max_points", 0))
+        prefix = "optional_" if exercise.get("optional") else ""
+        points[prefix + "points"] += min(whole(exercise.get("points", 0)), maximum)
+        points[prefix + "max_points"] += maximum
+    return points
+
+
+describe_points = course.describe_points
 
 
 def result_document(name: str, source: str, gpu: Optional[str], exercises: List[dict],
                     **extra) -> dict:
-    points, max_points = totals(exercises)
     document = {"schema": RESULT_SCHEMA, "submission": name, "source": redact(source),
-                "graded_at": now_iso(), "gpu": gpu, "exercises": exercises, "points": points,
-                "max_points": max_points}
+                "graded_at": now_iso(), "gpu": gpu, "exercises": exercises}
+    document.update(totals(exercises))
     document.update(extra)
     return document
 
@@ -752,7 +811,7 @@ def command_grade_submission(arguments: argparse.Namespace) -> int:
     pristine = course.ROOT
     chapters = course.read_chapters(pristine)
     course.select_exercises(chapters, arguments.what)  # an unknown id fails before anything runs
-    name = safe_name(arguments.name) if arguments.name else submission_name(source)
+    name = submission_name(source, arguments.name)
     work = os.path.abspath(arguments.work or os.path.join(pristine, "build", "submissions", name))
     result_path = os.path.abspath(arguments.result or os.path.join(work, "result.json"))
     if os.path.realpath(work) == os.path.realpath(pristine):
@@ -844,8 +903,7 @@ def grade_in_copy(arguments: argparse.Namespace, name: str, source: str, work: s
         log.close()
     finally:
         course.use_tree(pristine)
-    say("course: %s: %d/%d points; result: %s" % (name, document["points"],
-                                                 document["max_points"], result_path))
+    say("course: %s: %s; result: %s" % (name, describe_points(document), result_path))
     return 0
 
 
@@ -878,6 +936,11 @@ def load_result(path: str) -> dict:
         raise CourseError("%s: not a result file (%s)" % (path, error))
     if not isinstance(document, dict) or document.get("schema") != RESULT_SCHEMA:
         raise CourseError("%s: not a result file (schema %s expected)" % (path, RESULT_SCHEMA))
+    exercises = document.get("exercises", [])
+    if not isinstance(exercises, list) or \
+            not all(isinstance(e, dict) and "id" in e for e in exercises):
+        raise CourseError("%s: not a result file (its exercises are not a list of exercises)" %
+                          path)
     return document
 
 
@@ -885,16 +948,20 @@ def exercise_key(ident: str) -> Tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else 0 for part in ident.split("."))
 
 
+TOTALS = ("points", "max_points", "optional_points", "optional_max_points")
+
+
 def gradebook_table(documents: List[dict]) -> List[List[str]]:
     """The gradebook's rows, the header first (docs/classroom.md: the gradebook)."""
     ids = sorted({e["id"] for d in documents for e in d.get("exercises", [])}, key=exercise_key)
-    header = ["submission", "points", "max_points"] + ids + ["status", "gpu", "graded_at",
-                                                             "error"]
+    header = ["submission"] + list(TOTALS) + ids + ["status", "gpu", "graded_at", "error"]
     rows = [header]
     for document in sorted(documents, key=lambda d: str(d.get("submission", ""))):
         by_id = {e["id"]: e for e in document.get("exercises", [])}
-        cells = [str(document.get("submission", "")), str(document.get("points", 0)),
-                 str(document.get("max_points", 0))]
+        # The totals are added up again from the exercises: a result file of an older version
+        # (which added optional points to `points`) reads the same as a new one.
+        points = totals(document.get("exercises", []))
+        cells = [str(document.get("submission", ""))] + [str(points[key]) for key in TOTALS]
         codes = []
         for ident in ids:
             exercise = by_id.get(ident)
@@ -1015,7 +1082,8 @@ def command_list(arguments: argparse.Namespace) -> int:
                "not graded": STYLE.yellow}
     labels = {"passed": "PASSED", "failed": "FAILED", "not built": "DOES NOT COMPILE",
               "not graded": "NOT GRADED"}
-    required = passed = earned = total = 0
+    required = passed = optional = optional_passed = 0
+    records = []
     following = next_exercise(chapters, progress)
     width = 46
     for chapter in chapters:
@@ -1025,12 +1093,17 @@ def command_list(arguments: argparse.Namespace) -> int:
             entry = progress.get(exercise.id)
             status = entry.get("status", "") if entry else ""
             label = labels.get(status, "not graded yet")
-            points = entry.get("points", 0) if entry else 0
+            # The declaration's points, not the progress file's: an exercise whose points changed
+            # since it was graded counts what it is worth now.
+            points = exercise.points if status == "passed" else 0
+            records.append({"points": points, "max_points": exercise.points,
+                            "optional": exercise.optional})
             if not exercise.optional:
                 required += 1
-                total += exercise.points
                 passed += 1 if status == "passed" else 0
-            earned += points
+            else:
+                optional += 1
+                optional_passed += 1 if status == "passed" else 0
             when = ""
             if entry and entry.get("graded_at"):
                 when = "graded %s" % entry["graded_at"].replace("T", " ")[:16]
@@ -1044,8 +1117,12 @@ def command_list(arguments: argparse.Namespace) -> int:
                 colours.get(status, STYLE.dim), label, STYLE.reset,
                 "%d/%d" % (points, exercise.points), when))
     say("")
-    say("%sProgress: %d of %d required exercises passed, %d/%d points%s" % (
-        STYLE.bold, passed, required, earned, total, STYLE.reset))
+    points = totals(records)
+    say("%sProgress: %d of %d required exercises passed, %d/%d points%s%s" % (
+        STYLE.bold, passed, required, points["points"], points["max_points"],
+        "; optional: %d of %d passed, %d/%d points" % (
+            optional_passed, optional, points["optional_points"], points["optional_max_points"])
+        if optional else "", STYLE.reset))
     if following is None:
         say("Every exercise is done. Well done!")
         return 0
@@ -1615,9 +1692,11 @@ def register(subparsers, grade_parser) -> Dict[str, Callable[[argparse.Namespace
     group.add_argument("--work", metavar="DIR",
                        help="the private copy's folder (default: build/submissions/<name>); "
                             "reuse one to grade submissions one after another faster")
-    group.add_argument("--timeout", metavar="SECONDS", type=int,
+    group.add_argument("--timeout", metavar="SECONDS", type=course.number_argument(1, 86400,
+                                                                                   "seconds"),
                        help="time limit of every grader test (default: 120 s, speed 300 s)")
-    group.add_argument("--build-timeout", metavar="SECONDS", type=int, default=600,
+    group.add_argument("--build-timeout", metavar="SECONDS", default=600,
+                       type=course.number_argument(1, 86400, "seconds"),
                        help="time limit of each build step (default: 600)")
     group.add_argument("--name", help="the submission's name in the result (default: from SRC)")
 
@@ -1647,7 +1726,8 @@ def register(subparsers, grade_parser) -> Dict[str, Callable[[argparse.Namespace
                        help="e.g. 1.2 (default: the next exercise to do)")
     watch.add_argument("--poll", action="store_true",
                        help="poll the files' time stamps instead of inotifywait")
-    watch.add_argument("--interval", type=float, default=1.0, help="polling interval (s)")
+    watch.add_argument("--interval", type=course.number_argument(0.1, 3600, "seconds", float),
+                       default=1.0, help="polling interval (s)")
     watch.add_argument("--once", action="store_true",
                        help="stop after the first save's grading (its exit code)")
     watch.add_argument("-v", "--verbose", action="store_true")

@@ -49,6 +49,7 @@ import time
 from typing import Dict, List, Optional, Tuple
 
 import course
+import course_classroom
 from course import CourseError, STYLE, say
 
 SCHEMA = "course-result/1"
@@ -77,16 +78,9 @@ class Submission:
         self.path = path
 
 
-def submission_name(entry: str) -> str:
-    """A file-system-safe name for a directory or archive entry: 'Alice Smith.tar.gz' ->
-    'Alice_Smith'."""
-    base = os.path.basename(entry.rstrip("/"))
-    for suffix in ARCHIVES:
-        if base.lower().endswith(suffix) and len(base) > len(suffix):
-            base = base[: -len(suffix)]
-            break
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "submission"
-    return name
+# The same name as ./course grade --submission gives it ('Alice Smith.tar.gz' -> 'Alice_Smith',
+# carol.git -> carol): one submission, one name in every result and gradebook.
+submission_name = course_classroom.submission_name
 
 
 def find_submissions(directory: str, exclude: str = "") -> Tuple[List[Submission], List[str]]:
@@ -152,7 +146,8 @@ def now_iso() -> str:
 def unfinished_result(name: str, source: str, what: List[str], message: str) -> Dict:
     """The result of a submission whose grading never finished: every exercise 'not graded',
     0 points, and why (in "error", the gradebook's column, and in every exercise's message).
-    The same totals as ./course grade --submission: max_points counts required exercises."""
+    The same totals as ./course grade --submission (course_classroom.totals): max_points counts
+    the required exercises, optional_max_points the optional ones."""
     exercises, _ = selected_exercises(what)
     entries = []
     for exercise in exercises:
@@ -161,10 +156,11 @@ def unfinished_result(name: str, source: str, what: List[str], message: str) -> 
                         "status": "not graded", "points": 0, "max_points": exercise.points,
                         "optional": exercise.optional, "message": message, "figures": [],
                         "tests": []})
-    maximum = sum(e.points for e in exercises if not e.optional)
-    return {"schema": SCHEMA, "submission": name, "source": source, "graded_at": now_iso(),
-            "gpu": None, "exercises": entries, "points": 0, "max_points": maximum,
-            "error": message, "unfinished": True}
+    result = {"schema": SCHEMA, "submission": name, "source": source, "graded_at": now_iso(),
+              "gpu": None, "exercises": entries}
+    result.update(course_classroom.totals(entries))
+    result.update({"error": message, "unfinished": True})
+    return result
 
 
 def read_inside(work: str, relative: str, limit: int = RESULT_LIMIT) -> Tuple[Optional[bytes], str]:
@@ -223,7 +219,9 @@ def write_json(path: str, value: Dict) -> None:
 
 
 def points_of(result: Dict) -> str:
-    return "%s/%s" % (result.get("points", "?"), result.get("max_points", "?"))
+    """'45/60 points, optional 10/25', added up from the result's exercises (as the gradebook
+    does): never more than the maximum, whatever the file says."""
+    return course.describe_points(course_classroom.totals(result.get("exercises", [])))
 
 
 # ---- the sandbox ---------------------------------------------------------------------------------
@@ -242,7 +240,7 @@ class Sandbox:
         """Finds bubblewrap (installs it with apt when allowed) and, as root, the account."""
         if not self.bwrap:
             say("course: bubblewrap (bwrap), which the sandbox needs, is missing")
-            if course.can_use_apt() and os.environ.get("COURSE_NO_INSTALL") != "1":
+            if course.can_use_apt() and not course.setting("COURSE_NO_INSTALL"):
                 course.apt_install(["bubblewrap"])
             self.bwrap = shutil.which("bwrap") or ""
         if not self.bwrap:
@@ -272,10 +270,14 @@ class Sandbox:
         for device in sorted(glob.glob("/dev/nvidia*") + glob.glob("/dev/dri")):
             wrapped += ["--dev-bind", device, device]
         wrapped += ["--proc", "/proc", "--bind", work, INSIDE,
-                    "--bind", os.path.join(work, ".shm"), "/dev/shm",
-                    # The course itself, read-only, where it is: a tree under /tmp is hidden by
-                    # the sandbox's own /tmp otherwise.
-                    "--ro-bind", course.ROOT, course.ROOT]
+                    "--bind", os.path.join(work, ".shm"), "/dev/shm"]
+        # The course itself, read-only, where it is: a tree under /tmp is hidden by the sandbox's
+        # own /tmp otherwise. The folders on the way to it inside that /tmp (/tmp/a/b for
+        # /tmp/a/b/clone) are made first with --dir (mode 0755): bwrap would make the missing
+        # ones for the bind itself with mode 0700, owned by root, which the grading account
+        # could not pass through.
+        wrapped += mount_point_folders(course.ROOT, INSIDE)
+        wrapped += ["--ro-bind", course.ROOT, course.ROOT]
         if cache:
             wrapped += ["--bind" if cache_writable else "--ro-bind", cache,
                         INSIDE + "/.ccache"]
@@ -319,6 +321,21 @@ class Sandbox:
                       "/opt or /srv)." % course.ROOT)
         raise CourseError("the sandbox does not work here: %s%s" % (text or "exit %d" %
                                                                       run.returncode, advice))
+
+
+def mount_point_folders(path: str, under: str) -> List[str]:
+    """bwrap's --dir for each folder strictly between `under` and `path` (both absolute), the
+    outermost first: ['--dir', '/tmp/a', '--dir', '/tmp/a/b'] for /tmp/a/b/clone under /tmp;
+    nothing when `path` is not below `under` or is right in it."""
+    relative = os.path.relpath(os.path.normpath(path), os.path.normpath(under))
+    if relative == "." or relative.startswith(".."):
+        return []
+    options: List[str] = []
+    folder = os.path.normpath(under)
+    for part in relative.split(os.sep)[:-1]:
+        folder = os.path.join(folder, part)
+        options += ["--dir", folder]
+    return options
 
 
 def grader_account(user: str) -> Tuple[int, int]:
@@ -448,8 +465,10 @@ def grade_one(grading: Grading, name: str, source: str, result_path: str, log_pa
                 return result, False
         for directory in (".shm", ".ccache-tmp", "grade"):
             os.makedirs(os.path.join(work, directory), exist_ok=True)
-        command = [os.path.join(course.ROOT, "course"), "grade", "--submission", entry,
-                   "--result", inside + "/result.json", "--work", inside + "/grade"]
+        command = [os.path.join(course.ROOT, "course"), "grade", "--submission", entry]
+        if entry != course.ROOT:  # (the pristine tree's result is named by this command)
+            command += ["--name", name]
+        command += ["--result", inside + "/result.json", "--work", inside + "/grade"]
         if grading.timeout:
             command += ["--timeout", str(grading.timeout)]
         command += grading.what
@@ -848,7 +867,7 @@ def print_summary(out: str, submissions: List[Submission]) -> int:
         colour = STYLE.red if result.get("unfinished") else ""
         statuses = ", ".join("%s %s" % (e.get("id", "?"), e.get("status", "?"))
                              for e in result["exercises"] if isinstance(e, dict))
-        say("  %-*s %s%7s%s  %s" % (width, submission.name, colour, points_of(result),
+        say("  %-*s %s%-12s%s  %s" % (width, submission.name, colour, points_of(result),
                                     STYLE.reset if colour else "",
                                     result.get("error") or statuses))
     return unfinished
@@ -959,9 +978,10 @@ def report_pristine(out: str, how_long: str = "") -> None:
                 STYLE.yellow, result.get("error") if result else why,
                 os.path.join(out, PRISTINE, "grade.log"), STYLE.reset))
         return
-    say("course: [pristine] the untouched skeletons: %s points%s" % (
+    say("course: [pristine] the untouched skeletons: %s%s" % (
         points_of(result), " in " + how_long if how_long else ""))
-    if result.get("points"):
+    earned = course_classroom.totals(result.get("exercises", []))
+    if earned["points"] or earned["optional_points"]:
         say("%scourse: the untouched skeletons earn points: a grader that does not bite?%s" % (
             STYLE.yellow, STYLE.reset))
 
@@ -1092,18 +1112,28 @@ def command_grade_sandboxed(arguments: argparse.Namespace) -> int:
                       arguments.keep_work)
     result_path = os.path.abspath(arguments.result)
     log = arguments.log or os.path.splitext(result_path)[0] + ".log"
-    name = submission_name(arguments.name or source)
+    name = submission_name(source, arguments.name)
     result, done = grade_one(grading, name, source, result_path, os.path.abspath(log),
                              arguments.time_limit * 60.0 if arguments.time_limit else None,
                              arguments.fill_cache)
     with open(log, encoding="utf-8", errors="replace") as handle:
         sys.stdout.write(handle.read())
-    say("course: %s: %s points; result: %s" % (name, points_of(result), result_path))
+    say("course: %s: %s; result: %s" % (name, points_of(result), result_path))
     return 0 if done else 1
 
 
+def account_name(text: str) -> str:
+    """An argparse type: a user name useradd and setpriv accept."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_-]{0,31}", text):
+        raise argparse.ArgumentTypeError(
+            "'%s' is not allowed: an account name (lower-case letters, digits, '_' and '-', "
+            "starting with a letter or '_', at most 32)" % text)
+    return text
+
+
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timeout", type=int, metavar="SECONDS",
+    parser.add_argument("--timeout", type=course.number_argument(1, 86400, "seconds"),
+                        metavar="SECONDS",
                         help="passed on to ./course grade: the limit of each grader's run")
     parser.add_argument("--work-root", metavar="DIR",
                         help="where each submission's work directory is made (default: $TMPDIR "
@@ -1112,6 +1142,7 @@ def add_common(parser: argparse.ArgumentParser) -> None:
                         help="run students' code with your own rights (only on a disposable "
                              "machine)")
     parser.add_argument("--grader-user", default=GRADER_USER, metavar="NAME",
+                        type=account_name,
                         help="as root: the unprivileged account that runs the grading "
                              "(default %(default)s, created when missing)")
     parser.add_argument("--keep-work", action="store_true",
@@ -1134,35 +1165,41 @@ def register(subparsers, grade_parser) -> Dict:
     where.add_argument("--slurm", action="store_true", help="submit to Slurm (default when "
                                                             "sbatch is on PATH)")
     where.add_argument("--local", action="store_true", help="grade here, one after another")
-    klass.add_argument("--partition", default="", help="Slurm partition (default: the "
-                                                       "cluster's default)")
-    klass.add_argument("--gres", default="gpu:1",
+    klass.add_argument("--partition", default="", type=course.one_line_argument,
+                       help="Slurm partition (default: the cluster's default)")
+    klass.add_argument("--gres", default="gpu:1", type=course.one_line_argument,
                        help="generic resources per task (default %(default)s; 'none' for a "
                             "CPU partition)")
-    klass.add_argument("--time-limit", type=int, default=30, metavar="MIN",
+    klass.add_argument("--time-limit", type=course.number_argument(1, 525600, "minutes"),
+                       default=30, metavar="MIN",
                        help="per submission, minutes (default %(default)s)")
-    klass.add_argument("--account", default="", help="Slurm account to charge")
-    klass.add_argument("--max-parallel", type=int, default=0, metavar="N",
+    klass.add_argument("--account", default="", type=course.one_line_argument,
+                       help="Slurm account to charge")
+    klass.add_argument("--max-parallel", type=course.number_argument(0), default=0, metavar="N",
                        help="at most N tasks at once (the array's %%N throttle)")
-    klass.add_argument("--cpus-per-task", type=int, default=4, metavar="N",
+    klass.add_argument("--cpus-per-task", type=course.number_argument(1, 4096), default=4,
+                       metavar="N",
                        help="CPU cores per task, for its build (default %(default)s)")
     klass.add_argument("--what", nargs="+", default=[], metavar="CHAPTER|EXERCISE",
                        help="chapters (1) or exercises (2.3) to grade; all when left out")
     klass.add_argument("--sbatch-option", action="append", default=[], metavar="OPTION",
+                       type=course.one_line_argument,
                        help="one more sbatch option, e.g. --sbatch-option=--mem=16G "
                             "(repeatable)")
     klass.add_argument("--no-cache", action="store_true",
                        help="no shared ccache: every submission compiles everything")
     klass.add_argument("--only-missing", action="store_true",
                        help="grade only submissions without a finished result in --out")
-    klass.add_argument("--poll", type=float, default=10.0, metavar="SECONDS",
+    klass.add_argument("--poll", type=course.number_argument(0.1, 3600, "seconds", float),
+                       default=10.0, metavar="SECONDS",
                        help=argparse.SUPPRESS)
     add_common(klass)
 
     task = subparsers.add_parser("grade-task")  # no help=: hidden; grade-class's batch script
     task.add_argument("--out", required=True)
-    task.add_argument("--index", type=int, required=True)
-    task.add_argument("--time-limit", type=int, default=30)
+    task.add_argument("--index", type=course.number_argument(0), required=True)
+    task.add_argument("--time-limit", type=course.number_argument(1, 525600, "minutes"),
+                      default=30)
     task.add_argument("--what", nargs="+", default=[])
     task.add_argument("--pristine", action="store_true")
     task.add_argument("--no-cache", action="store_true")
@@ -1178,7 +1215,8 @@ def register(subparsers, grade_parser) -> Dict:
     one.add_argument("--result", required=True, metavar="FILE")
     one.add_argument("--log", metavar="FILE", help="the grading's output (default: FILE.log)")
     one.add_argument("--name", help="the submission's name in the result")
-    one.add_argument("--time-limit", type=int, default=0, metavar="MIN",
+    one.add_argument("--time-limit", type=course.number_argument(0, 525600, "minutes"),
+                     default=0, metavar="MIN",
                      help="stop the grading after MIN minutes (default: none)")
     one.add_argument("--cache", metavar="DIR",
                      help="a ccache directory, used read-only (docs/classroom.md)")

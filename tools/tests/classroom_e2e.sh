@@ -15,12 +15,14 @@
 #              a broken CMakeLists.txt, an edited interface header and common/: the pristine
 #              graders still fail it
 #   cheater    a folder: the skeletons, and the first file ends the grader with exit(0) from a
-#              static initialiser: FAILED, 0 points (the supervisor wants a verdict record)
+#              static initialiser: FAILED, 0 points (the object-file gate rejects it)
 #   forger     a folder: the skeletons, and the first file forges a passing note file and
 #              verdict line, starts a detached process that would rewrite the notes later, and
-#              ends with quick_exit(0): FAILED, 0 points; the process is killed
+#              ends with quick_exit(0): FAILED, 0 points (the gate rejects it before it runs)
 #   unsafe     a .tar.gz with a '../' member: not read (exit 2), a result file with the error
 #   empty      a folder without exercise files: not read (exit 2)
+#   linked     a folder whose only exercise file is a symbolic link to a solution: not read
+#              (exit 2; graded on the skeletons it would say nothing about the submission)
 #
 # Then ./course release into the scratch folder: no solutions/, no known-wrong variants, and the
 # release graded on its own fails every CPU-gradable skeleton.
@@ -175,6 +177,8 @@ with tarfile.open(sys.argv[1], "w:gz") as archive:
 EOF
 mkdir -p "$SUBMISSIONS/empty/notes"
 echo "nothing here" >"$SUBMISSIONS/empty/notes/README.txt"
+mkdir -p "$SUBMISSIONS/linked/chapters/$FIRST_DIR"
+ln -s "$ROOT/solutions/$FIRST_DIR/$FIRST_FILE" "$SUBMISSIONS/linked/chapters/$FIRST_DIR/$FIRST_FILE"
 
 grade() {  # grade <name> <source> <expected exit code>
   local status=0
@@ -201,6 +205,7 @@ if [ -e "$SCRATCH/forger-outlived-its-test" ]; then
 fi
 grade unsafe "$SUBMISSIONS/unsafe.tar.gz" 2
 grade empty "$SUBMISSIONS/empty" 2
+grade linked "$SUBMISSIONS/linked" 2
 if [ -e "$SCRATCH/escaped.txt" ] || [ -e "$WORK/escaped.txt" ]; then
   echo "classroom-e2e: FAILED: the unsafe archive wrote outside its folder" >&2
   exit 1
@@ -248,14 +253,16 @@ def expect(condition, text):
         problems.append(text)
 
 for name in ("solved", "blank", "broken", "hanging", "tampered", "cheater", "forger", "unsafe",
-             "empty"):
+             "empty", "linked"):
     document = load(name)
     expect(document["schema"] == "course-result/1", "%s: schema" % name)
     expect(document["submission"] == name, "%s: submission name" % name)
     graded = {e["id"]: e for e in document["exercises"]}
-    if name in ("unsafe", "empty"):
+    if name in ("unsafe", "empty", "linked"):
         expect(document.get("error"), "%s: no error recorded" % name)
         expect(document["points"] == 0, "%s: points" % name)
+        if name == "linked":
+            expect("symbolic link" in document.get("error", ""), "linked: error %r" % document.get("error"))
         continue
     expect(sorted(graded) == sorted(ids), "%s: graded %s, expected %s" % (name, sorted(graded), ids))
     for ident, exercise in graded.items():
@@ -275,9 +282,10 @@ for name in ("solved", "blank", "broken", "hanging", "tampered", "cheater", "for
             expect(exercise["status"] == "failed", "%s: %s" % (where, exercise["status"]))
             expect(cpu(exercise)["status"] == "timed out", "%s: cpu test %s" % (where, cpu(exercise)))
         elif name in ("cheater", "forger") and ident == first:
-            why = {"cheater": "ended before reporting a verdict: the exercise's code ended the "
-                              "program early (exit/quick_exit?)",
-                   "forger": "the test left 1 process(es) running: killed"}[name]
+            # The object-file gate rejects both before their code runs (the supervisor's own
+            # layer, behind it, is proven by tools/tests/test_course_supervise.py).
+            why = {"cheater": "calls exit: an exercise file may not end the grading process",
+                   "forger": ": an exercise file may not "}[name]
             expect(exercise["status"] == "failed", "%s: %s" % (where, exercise["status"]))
             expect(exercise["points"] == 0, "%s: points" % where)
             expect(exercise["figures"] == [], "%s: figures %s" % (where, exercise["figures"]))
@@ -290,17 +298,24 @@ for name in ("solved", "blank", "broken", "hanging", "tampered", "cheater", "for
             expect("TODO(%s) at chapters/" % ident in cpu(exercise)["message"],
                    "%s: message %r" % (where, cpu(exercise)["message"]))
             expect(exercise["points"] == 0, "%s: points" % where)
-    expect(document["points"] == sum(e["points"] for e in document["exercises"]), "%s: total" % name)
+    # Required points out of their maximum; optional ones apart, never in the required total.
+    for prefix, optional in (("", False), ("optional_", True)):
+        counted = [e for e in document["exercises"] if e["optional"] == optional]
+        expect(document[prefix + "points"] == sum(e["points"] for e in counted), "%s: %stotal" % (name, prefix))
+        expect(document[prefix + "max_points"] == sum(e["max_points"] for e in counted),
+               "%s: %smaximum" % (name, prefix))
+        expect(document[prefix + "points"] <= document[prefix + "max_points"], "%s: past the maximum" % name)
 
 with open(gradebook, newline="", encoding="utf-8") as handle:
     rows = list(csv.reader(handle))
 header = rows[0]
-expect(header[:3] == ["submission", "points", "max_points"], "gradebook header %s" % header)
-expect(header[3:3 + len(ids)] == ids, "gradebook exercise columns %s" % header)
-expect(header[3 + len(ids):] == ["status", "gpu", "graded_at", "error"], "gradebook header %s" % header)
+totals = ["points", "max_points", "optional_points", "optional_max_points"]
+expect(header[:5] == ["submission"] + totals, "gradebook header %s" % header)
+expect(header[5:5 + len(ids)] == ids, "gradebook exercise columns %s" % header)
+expect(header[5 + len(ids):] == ["status", "gpu", "graded_at", "error"], "gradebook header %s" % header)
 by_name = {row[0]: dict(zip(header, row)) for row in rows[1:]}
-expect(sorted(by_name) == sorted(["blank", "broken", "cheater", "empty", "forger", "hanging", "solved",
-                                  "tampered", "unsafe"]),
+expect(sorted(by_name) == sorted(["blank", "broken", "cheater", "empty", "forger", "hanging", "linked",
+                                  "solved", "tampered", "unsafe"]),
        "gradebook rows %s" % sorted(by_name))
 for ident in ids:
     expect(by_name["blank"][ident] == "0", "gradebook blank %s = %r" % (ident, by_name["blank"][ident]))
@@ -321,5 +336,5 @@ for ident in ids:
 if problems:
     print("classroom-e2e: FAILED:\n  - " + "\n  - ".join(problems))
     sys.exit(1)
-print("classroom-e2e: every verdict as expected (%d submissions, exercises %s)" % (9, " ".join(ids)))
+print("classroom-e2e: every verdict as expected (%d submissions, exercises %s)" % (10, " ".join(ids)))
 EOF

@@ -41,17 +41,23 @@ if not documents["solutions"]["gpu"]:
     problems.append("no usable GPU (%s): this check needs one" % documents["solutions"].get("gpu_note"))
 solutions, skeletons = documents["solutions"], documents["skeletons"]
 everything = sum(e["max_points"] for e in solutions["exercises"])
+optional = sum(e["max_points"] for e in solutions["exercises"] if e["optional"])
 for exercise in solutions["exercises"]:
     if exercise["status"] != "passed":
         problems.append("solutions %s: %s: %s" % (exercise["id"], exercise["status"], exercise["message"]))
-if solutions["points"] != everything:
-    problems.append("solutions: %d points, expected %d" % (solutions["points"], everything))
+# Required points out of their maximum, optional ones apart (never added to the required total).
+if (solutions["points"], solutions["optional_points"]) != (everything - optional, optional) or \
+        solutions["max_points"] != everything - optional:
+    problems.append("solutions: %d/%d points, optional %d, expected %d/%d, optional %d" % (
+        solutions["points"], solutions["max_points"], solutions["optional_points"],
+        everything - optional, everything - optional, optional))
 for exercise in skeletons["exercises"]:
     if exercise["status"] != "failed" or exercise["points"] != 0:
         problems.append("skeleton %s: %s (%d points): %s" % (
             exercise["id"], exercise["status"], exercise["points"], exercise["message"]))
-if skeletons["points"] != 0:
-    problems.append("skeletons: %d points, expected 0" % skeletons["points"])
+if skeletons["points"] != 0 or skeletons["optional_points"] != 0:
+    problems.append("skeletons: %d points, optional %d, expected 0" % (
+        skeletons["points"], skeletons["optional_points"]))
 if problems:
     print("classroom-gpu: FAILED:\n  - " + "\n  - ".join(problems))
     sys.exit(1)

@@ -21,13 +21,25 @@
 # The submissions (made here from solutions/ and chapters/):
 #   solved   the reference solutions            1.1 and 2.1 not graded (their CPU tests pass)
 #   blank    the untouched skeletons, as a .tar.gz   both failed (the skeleton's COURSE_TODO)
-#   broken   2.1 does not compile                1.1 not graded, 2.1 not built
+#   broken   2.1 does not compile, as a bare git repository broken.git (named "broken", as
+#            ./course grade --submission names it)
+#                                                1.1 not graded, 2.1 not built
 #   hanging  1.1 never returns, and a static initialiser tries to write outside the sandbox
 #                                                1.1 failed (timed out), 2.1 not graded
 #
 # Environment: COURSE_SLURM_KEEP=1 keeps the scratch directory (logs, results, work directories);
-# COURSE_JOBS is passed on to the builds.
+# COURSE_JOBS is passed on to the builds (./course checks it). Any other value than 0 or 1 of the
+# two switches is refused (exit 2) before anything is installed.
 set -euo pipefail
+for variable in COURSE_SLURM_OPTIONAL COURSE_SLURM_KEEP; do
+  case "${!variable-}" in
+  "" | 0 | 1) ;;
+  *)
+    printf 'slurm-e2e: %s="%s" is not allowed: 1 or 0 (default 0)\n' "$variable" "${!variable}" >&2
+    exit 2
+    ;;
+  esac
+done
 
 SOURCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$SOURCE_DIR"
@@ -195,6 +207,11 @@ rm -rf "$SUBMISSIONS/blank"
 put broken "$PEAK" "solutions/$PEAK"
 put broken "$SAXPY" "solutions/$SAXPY"
 printf '\nnamespace chapter2 { this does not compile; }\n' >>"$SUBMISSIONS/broken/chapters/$SAXPY"
+git -C "$SUBMISSIONS/broken" init -q
+git -C "$SUBMISSIONS/broken" add -A
+git -C "$SUBMISSIONS/broken" -c user.name=e2e -c user.email=e2e@localhost commit -q -m broken
+git clone -q --bare "$SUBMISSIONS/broken" "$SUBMISSIONS/broken.git"
+rm -rf "$SUBMISSIONS/broken"
 put hanging "$SAXPY" "solutions/$SAXPY"
 mkdir -p "$SUBMISSIONS/hanging/chapters/01-vector-add"
 # 1.1 that never returns, and a static initialiser (it runs when CMake lists the grader's tests at
@@ -277,11 +294,11 @@ for row in rows:
     print(",".join(row[i] for i in keep))
 EOF
 ) || problems+=("no gradebook at $GRADES/gradebook.csv")
-expected="submission,points,max_points,1.1,2.1,status,gpu,error
-blank,0,30,0,0,1.1:F 2.1:F,,
-broken,0,30,,0,1.1:N 2.1:B,,
-hanging,0,30,0,,1.1:F 2.1:N,,
-solved,0,30,,,1.1:N 2.1:N,,"
+expected="submission,points,max_points,optional_points,optional_max_points,1.1,2.1,status,gpu,error
+blank,0,30,0,0,0,0,1.1:F 2.1:F,,
+broken,0,30,0,0,,0,1.1:N 2.1:B,,
+hanging,0,30,0,0,0,,1.1:F 2.1:N,,
+solved,0,30,0,0,,,1.1:N 2.1:N,,"
 if [ "$actual" != "$expected" ]; then
   problems+=("the gradebook differs from the expected one")
   printf -- '--- expected\n%s\n--- actual (%s)\n%s\n' "$expected" "$GRADES/gradebook.csv" "$actual"

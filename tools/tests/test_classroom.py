@@ -2,6 +2,8 @@
 which files of a submission count, the result, gradebook and JUnit formats, hints, the release's
 transformations. No build, no GPU: python3 -m unittest discover -s tools/tests"""
 
+import argparse
+import contextlib
 import csv
 import io
 import json
@@ -16,6 +18,7 @@ import time
 import unittest
 import xml.etree.ElementTree as ElementTree
 import zipfile
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import course  # noqa: E402
@@ -254,16 +257,12 @@ class TreeTest(Scratch):
         self.assertLess(time.time() - started, 10)
         self.assertNotEqual(status, 0)
         self.assertIn("time limit", output)
-        limit = classroom.FILE_SIZE_LIMIT
-        classroom.FILE_SIZE_LIMIT = 1 << 16
-        try:
+        with mock.patch.dict(os.environ, {"COURSE_FILE_LIMIT_MB": "1"}):
             log.timeout = 30
-            status, _ = log.run(["sh", "-c", "head -c 1000000 /dev/zero > big"], "filling")
-        finally:
-            classroom.FILE_SIZE_LIMIT = limit
+            status, _ = log.run(["sh", "-c", "head -c 3000000 /dev/zero > big"], "filling")
         log.close()
         self.assertNotEqual(status, 0)
-        self.assertLessEqual(os.path.getsize(os.path.join(self.dir, "big")), 1 << 16)
+        self.assertLessEqual(os.path.getsize(os.path.join(self.dir, "big")), 1 << 20)
 
 
 JUNIT = """\
@@ -321,7 +320,9 @@ class ResultTest(Scratch):
                                              [self.records[0], passed, optional])
         self.assertEqual(document["schema"], "course-result/1")
         self.assertEqual(document["source"], "https://***@h/r.git")
-        self.assertEqual((document["points"], document["max_points"]), (25, 30))
+        # Optional points apart: the required total never exceeds its maximum.
+        self.assertEqual((document["points"], document["max_points"]), (20, 30))
+        self.assertEqual((document["optional_points"], document["optional_max_points"]), (5, 5))
         self.assertIsNone(document["gpu"])
         json.dumps(document)
 
@@ -372,13 +373,15 @@ class GradebookTest(Scratch):
                           error=None),
         ]
         table = classroom.gradebook_table(documents)
-        self.assertEqual(table[0], ["submission", "points", "max_points", "1.2", "1.10", "2.1",
+        self.assertEqual(table[0], ["submission", "points", "max_points", "optional_points",
+                                    "optional_max_points", "1.2", "1.10", "2.1",
                                     "status", "gpu", "graded_at", "error"])
         alice, bob = table[1], table[2]
-        self.assertEqual(alice[:6], ["alice", "10", "20", "", "", "10"])
-        self.assertEqual(alice[6], "1.2:N 2.1:P")
-        self.assertEqual(bob[:7], ["bob", "10", "30", "10", "0", "0", "1.2:P 1.10:F 2.1:B"])
-        self.assertEqual(bob[7], "H100")
+        self.assertEqual(alice[:8], ["alice", "10", "20", "0", "0", "", "", "10"])
+        self.assertEqual(alice[8], "1.2:N 2.1:P")
+        self.assertEqual(bob[:9], ["bob", "10", "30", "0", "0", "10", "0", "0",
+                                   "1.2:P 1.10:F 2.1:B"])
+        self.assertEqual(bob[9], "H100")
         text = io.StringIO()
         csv.writer(text).writerows(table)
         self.assertEqual(list(csv.reader(io.StringIO(text.getvalue()))), table)
@@ -494,3 +497,124 @@ class ReleaseTest(Scratch):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RefusedSubmissionTest(Scratch):
+    """A submission from which no exercise file could be taken is an error (exit 2, a result file
+    that says why), never a grade of the skeletons."""
+
+    def test_links_only(self):
+        sub = os.path.join(self.dir, "sub")
+        secret = write(self.dir, "secret/first.cu", "somebody else's")
+        os.makedirs(os.path.join(sub, "chapters/07-demo"))
+        os.symlink(secret, os.path.join(sub, "chapters/07-demo/first.cu"))
+        with self.assertRaisesRegex(classroom.SubmissionError,
+                                    "no exercise file could be taken from the submission: "
+                                    "chapters/07-demo/first.cu: .*symbolic link"):
+            classroom.collect_submission(sub, self.chapters)
+
+    def test_grade_submission_exits_2_with_a_result_and_builds_nothing(self):
+        sub = os.path.join(self.dir, "sub")
+        secret = write(self.dir, "secret/first.cu", "somebody else's")
+        os.makedirs(os.path.join(sub, "chapters/07-demo"))
+        os.symlink(secret, os.path.join(sub, "chapters/07-demo/first.cu"))
+        result = os.path.join(self.dir, "result.json")
+        built = []
+        with mock.patch.object(course, "ROOT", os.path.join(self.dir, "course")), \
+                mock.patch.object(course, "find_toolchain", lambda: built.append(1)), \
+                mock.patch.object(classroom, "grade_in_copy", lambda *a: built.append(2) or 0), \
+                contextlib.redirect_stdout(io.StringIO()):
+            status = course.main(["grade", "--submission", sub, "--result", result,
+                                  "--work", os.path.join(self.dir, "work")])
+        self.assertEqual(status, 2)
+        self.assertEqual(built, [])
+        with open(result) as handle:
+            document = json.load(handle)
+        self.assertIn("no exercise file could be taken", document["error"])
+        self.assertIn("symbolic link", document["error"])
+        self.assertEqual((document["points"], document["max_points"]), (0, 30))
+        self.assertTrue(all(e["status"] == "not built" for e in document["exercises"]))
+
+
+class NameTest(Scratch):
+    """A submission's name is the same in every command (issue 15: a bare repository carol.git
+    was 'carol' for grade --submission and 'carol.git' for grade-class)."""
+
+    def test_one_name_everywhere(self):
+        import course_cluster
+        for source, name in (("/s/carol.git", "carol"), ("/s/carol.git/", "carol"),
+                             ("https://h/org/carol.git", "carol"), ("/s/dave/", "dave"),
+                             ("/s/Alice Smith.tar.gz", "Alice_Smith"), ("/s/bob.tbz2", "bob"),
+                             ("/s/erin.txz", "erin"), ("/s/.hidden", "hidden")):
+            self.assertEqual(classroom.submission_name(source), name, source)
+            self.assertEqual(course_cluster.submission_name(source), name, source)
+        self.assertEqual(classroom.submission_name("/s/x", "lab1 alice"), "lab1_alice")
+        self.assertEqual(course_cluster.submission_name("/s/x", "lab1 alice"), "lab1_alice")
+
+    def test_grade_submission_and_grade_class_name_a_bare_repository_alike(self):
+        import course_cluster
+        work_tree = os.path.join(self.dir, "carol-work")
+        write(work_tree, "chapters/07-demo/first.cu", "carol's")
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+        for command in (["init", "-q", work_tree], ["-C", work_tree, "add", "-A"],
+                        ["-C", work_tree, "commit", "-q", "-m", "x"]):
+            subprocess.run(git + command, check=True, stdout=subprocess.DEVNULL)
+        submissions = os.path.join(self.dir, "submissions")
+        os.makedirs(submissions)
+        bare = os.path.join(submissions, "carol.git")
+        subprocess.run(["git", "clone", "-q", "--bare", work_tree, bare], check=True)
+        names = []
+        with mock.patch.object(course, "ROOT", os.path.join(self.dir, "course")), \
+                mock.patch.object(classroom, "grade_in_copy",
+                                  lambda arguments, name, *rest: names.append(name) or 0), \
+                contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(course.main(["grade", "--submission", bare, "--work",
+                                          os.path.join(self.dir, "work")]), 0)
+        found, _ = course_cluster.find_submissions(submissions)
+        self.assertEqual(names, ["carol"])
+        self.assertEqual([s.name for s in found], ["carol"])
+
+
+class TotalsTest(Scratch):
+    """Optional points never push a total past its maximum, in the result file, the gradebook
+    and ./course list (issue 15: 460/425 was possible)."""
+
+    def exercise(self, ident, points, maximum, optional):
+        return {"id": ident, "title": ident, "status": "passed" if points else "failed",
+                "points": points, "max_points": maximum, "optional": optional, "message": "",
+                "figures": [], "tests": []}
+
+    def test_result_file(self):
+        exercises = [self.exercise("1.1", 10, 10, False), self.exercise("1.2", 20, 20, False),
+                     self.exercise("1.5", 35, 35, True)]
+        document = classroom.result_document("a", "a", None, exercises)
+        self.assertEqual({k: document[k] for k in classroom.TOTALS},
+                         {"points": 30, "max_points": 30, "optional_points": 35,
+                          "optional_max_points": 35})
+
+    def test_gradebook_adds_up_the_exercises_never_past_the_maximum(self):
+        # A result of an older version (optional points in "points") or an edited one.
+        old = {"schema": classroom.RESULT_SCHEMA, "submission": "old", "points": 460,
+               "max_points": 425, "exercises": [self.exercise("1.1", 10, 10, False),
+                                                self.exercise("1.5", 35, 35, True),
+                                                self.exercise("1.2", 999, 20, False)]}
+        header, row = classroom.gradebook_table([old])
+        values = dict(zip(header, row))
+        self.assertEqual((values["points"], values["max_points"]), ("30", "30"))
+        self.assertEqual((values["optional_points"], values["optional_max_points"]), ("35", "35"))
+        path = write(self.dir, "bad.result.json", json.dumps(dict(old, exercises={"1.1": 3})))
+        with self.assertRaisesRegex(course.CourseError, "not a result file"):
+            classroom.load_result(path)
+
+    def test_list_progress(self):
+        build = os.path.join(self.dir, "course", "build", "student")
+        classroom.write_json(os.path.join(build, "course-progress.json"), {
+            "schema": classroom.PROGRESS_SCHEMA, "exercises": {
+                ident: {"status": "passed", "points": 99, "max_points": 1}
+                for ident in ("7.1", "7.2", "7.3")}})
+        out = io.StringIO()
+        with mock.patch.object(course, "ROOT", os.path.join(self.dir, "course")), \
+                contextlib.redirect_stdout(out):
+            self.assertEqual(classroom.command_list(argparse.Namespace()), 0)
+        self.assertIn("Progress: 2 of 2 required exercises passed, 30/30 points; optional: "
+                      "1 of 1 passed, 5/5 points", out.getvalue())

@@ -1,10 +1,14 @@
 """Unit tests of the course command's pure parts (no build, no GPU):
 python3 -m unittest discover -s tools/tests"""
 
+import contextlib
+import io
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import course  # noqa: E402
@@ -292,3 +296,202 @@ class HelpTest(unittest.TestCase):
         with contextlib.redirect_stderr(errors):
             self.assertEqual(course.main(["help", "nope"]), 2)
         self.assertIn("there is no command 'nope'", errors.getvalue())
+
+
+class EnvironmentTest(unittest.TestCase):
+    """Every COURSE_* variable is checked before anything is built: exit 2 naming it, its value
+    and what is allowed (point 5 of issue 15)."""
+
+    def problem(self, **values):
+        with mock.patch.dict(os.environ, values):
+            try:
+                course.check_environment()
+            except course.CourseError as error:
+                return str(error)
+        return ""
+
+    def test_seed(self):
+        text = self.problem(COURSE_SEED="abc")
+        self.assertIn('COURSE_SEED="abc" is not a valid seed', text)
+        self.assertIn("a whole number from 0 to 2^64-1", text)
+        for bad in ("", "-1", "+1", " 1", "1_000", "1.5", "18446744073709551616", "0x10"):
+            self.assertIn("COURSE_SEED=", self.problem(COURSE_SEED=bad), bad)
+        for good in ("0", "007", "12345", "18446744073709551615"):
+            self.assertEqual(self.problem(COURSE_SEED=good), "", good)
+
+    def test_switches_numbers_and_paths(self):
+        self.assertIn('COURSE_REQUIRE_GPU="yes" is not a valid switch: 1',
+                      self.problem(COURSE_REQUIRE_GPU="yes"))
+        self.assertIn('COURSE_NO_INSTALL="true"', self.problem(COURSE_NO_INSTALL="true"))
+        self.assertIn('COURSE_JOBS="0" is not a valid number of parallel jobs',
+                      self.problem(COURSE_JOBS="0"))
+        self.assertIn('COURSE_SUBMISSION_MAX_MB="lots"',
+                      self.problem(COURSE_SUBMISSION_MAX_MB="lots"))
+        self.assertIn('COURSE_FILE_LIMIT_MB="-5"', self.problem(COURSE_FILE_LIMIT_MB="-5"))
+        # setrlimit would overflow on this one: refused here, not in a child process
+        self.assertIn("COURSE_BUILD_MEMORY_GB", self.problem(COURSE_BUILD_MEMORY_GB="1" + "0" * 30))
+        self.assertIn("COURSE_UNDER_SANITIZER", self.problem(COURSE_UNDER_SANITIZER="1"))
+        self.assertIn("COURSE_NOTE_FILE", self.problem(COURSE_NOTE_FILE="/tmp/x"))
+        with tempfile.NamedTemporaryFile() as a_file:
+            self.assertIn("COURSE_IMAGE_DIR", self.problem(COURSE_IMAGE_DIR=a_file.name))
+        for good in ({"COURSE_REQUIRE_GPU": "1"}, {"COURSE_REQUIRE_GPU": ""},
+                     {"COURSE_NO_INSTALL": "0"}, {"COURSE_JOBS": "3"},
+                     {"COURSE_SUBMISSION_MAX_MB": "5"}, {"COURSE_IMAGE_DIR": "/nonexistent/x"}):
+            self.assertEqual(self.problem(**good), "", good)
+        both = self.problem(COURSE_SEED="x", COURSE_JOBS="y")
+        self.assertIn("COURSE_SEED", both)
+        self.assertIn("COURSE_JOBS", both)
+
+    def test_values(self):
+        with mock.patch.dict(os.environ, {"COURSE_JOBS": "3", "COURSE_FILE_LIMIT_MB": ""}):
+            self.assertEqual(course.jobs(), 3)
+            self.assertEqual(course.setting("COURSE_FILE_LIMIT_MB"), 1024)  # empty: the default
+        with mock.patch.dict(os.environ, {"COURSE_JOBS": "three"}):
+            with self.assertRaisesRegex(course.CourseError, 'COURSE_JOBS="three"'):
+                course.jobs()
+
+    def test_a_typo_is_warned_about(self):
+        errors = io.StringIO()
+        with mock.patch.dict(os.environ, {"COURSE_SEEED": "5", "COURSE_WHAT": "1"}), \
+                contextlib.redirect_stderr(errors):
+            course.check_environment()
+        self.assertIn("COURSE_SEEED is not a variable the course reads: did you mean COURSE_SEED?",
+                      errors.getvalue())
+        self.assertNotIn("COURSE_WHAT", errors.getvalue())  # the workflow's: not a typo
+
+    def test_grade_refuses_before_building(self):
+        called = []
+        errors = io.StringIO()
+        with mock.patch.dict(os.environ, {"COURSE_SEED": "abc"}), \
+                mock.patch.object(course, "find_toolchain", lambda: called.append("toolchain")), \
+                mock.patch.object(course, "configure", lambda *a: called.append("configure")), \
+                contextlib.redirect_stderr(errors):
+            self.assertEqual(course.main(["grade", "2.2"]), 2)
+            self.assertEqual(course.main(["test"]), 2)
+        self.assertEqual(called, [])
+        self.assertIn('COURSE_SEED="abc" is not a valid seed', errors.getvalue())
+
+    def test_importing_never_fails_on_a_bad_value(self):
+        # The classroom module read its limits with int() at import: every command crashed.
+        environment = dict(os.environ, COURSE_SUBMISSION_MAX_MB="abc",
+                           COURSE_FILE_LIMIT_MB="x", COURSE_BUILD_MEMORY_GB="1.5")
+        tools = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        imported = subprocess.run(
+            [sys.executable, "-c", "import sys; sys.path.insert(0, %r); import course, "
+             "course_classroom, course_cluster" % tools], env=environment,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+        self.assertEqual(imported.returncode, 0, imported.stdout)
+        listed = subprocess.run([sys.executable, os.path.join(tools, "course.py"), "list"],
+                                env=environment, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, universal_newlines=True)
+        self.assertEqual(listed.returncode, 2)
+        self.assertIn('COURSE_SUBMISSION_MAX_MB="abc"', listed.stderr)
+        self.assertNotIn("Traceback", listed.stderr)
+
+    def test_flags_are_checked_by_argparse(self):
+        for argv, name in ((["grade", "--submission", "x", "--timeout", "0"], "--timeout"),
+                           (["grade", "--submission", "x", "--build-timeout", "-1"],
+                            "--build-timeout"),
+                           (["grade-class", "x", "--time-limit", "abc"], "--time-limit"),
+                           (["grade-class", "x", "--cpus-per-task", "0"], "--cpus-per-task"),
+                           (["grade-class", "x", "--max-parallel", "-2"], "--max-parallel"),
+                           (["grade-class", "x", "--sbatch-option", "--mem=1G\nrm -rf ~"],
+                            "--sbatch-option"),
+                           (["grade-class", "x", "--partition", "a\nb"], "--partition"),
+                           (["grade-class", "x", "--grader-user", "Root;x"], "--grader-user"),
+                           (["grade-sandboxed", "x", "--result", "r", "--time-limit", "-1"],
+                            "--time-limit"),
+                           (["watch", "--interval", "nan"], "--interval")):
+            errors = io.StringIO()
+            with contextlib.redirect_stderr(errors), self.assertRaises(SystemExit) as caught:
+                course.main(argv)
+            self.assertEqual(caught.exception.code, 2, argv)
+            self.assertIn("argument %s" % name, errors.getvalue())
+            self.assertIn("is not allowed", errors.getvalue())
+
+
+class ScoreboardPointsTest(unittest.TestCase):
+    """Optional points never push a total past its maximum: required points out of their
+    maximum, optional ones apart, named or not."""
+
+    def setUp(self):
+        self.scratch = tempfile.TemporaryDirectory()
+        self.chapter = course.read_declaration(
+            write(self.scratch.name, "tests/chapter7/exercises.txt", DECLARATION))
+
+    def tearDown(self):
+        self.scratch.cleanup()
+
+    def scoreboard(self, verdicts, named):
+        out = io.StringIO()
+        rows = [course.Row(e, v, "") for e, v in zip(self.chapter.exercises, verdicts)]
+        with contextlib.redirect_stdout(out):
+            ok = course.print_scoreboard(rows, named)
+        return ok, out.getvalue()
+
+    def test_optional_points_are_shown_apart(self):
+        ok, text = self.scoreboard(["PASSED", "PASSED"], named=False)
+        self.assertTrue(ok)
+        self.assertIn("(10/10 points)", text)  # the chapter: 7.2 (optional, 5) not added
+        self.assertIn("Total: 1 of 1 required exercises passed, 10/10 points; "
+                      "optional: 1 of 1 passed, 5/5 points", text)
+        self.assertNotIn("15/10", text)
+
+    def test_named_optional_exercises_count_but_their_points_stay_apart(self):
+        ok, text = self.scoreboard(["FAILED", "PASSED"], named=True)
+        self.assertFalse(ok)
+        self.assertIn("Total: 1 of 2 selected exercises passed, 0/10 points; "
+                      "optional 5/5 points", text)
+
+    def test_describe_points(self):
+        self.assertEqual(course.describe_points({"points": 45, "max_points": 60}),
+                         "45/60 points")
+        self.assertEqual(course.describe_points(
+            {"points": 45, "max_points": 60, "optional_points": 10, "optional_max_points": 25}),
+            "45/60 points, optional 10/25")
+
+
+@unittest.skipUnless(os.path.exists(os.path.join(course.ROOT, ".ci", "run")),
+                     "a student release has no CI scripts")
+class ContinuousIntegrationTest(unittest.TestCase):
+    """.ci/run on a fresh machine: the project's own set-up installs what CI needs before any
+    step configures CMake (issue 15: the CUDA 12 step needed Catch2 before ./course test
+    installed it); the scripts' own switches are checked before they do anything."""
+
+    def test_setup_comes_before_every_step_that_builds(self):
+        with open(os.path.join(course.ROOT, ".ci", "run"), encoding="utf-8") as handle:
+            steps = [line.strip() for line in handle
+                     if line.strip() and not line.strip().startswith("#")]
+        setup = steps.index("./course setup")
+        for step in (".ci/cuda12-build", "./course test", "slurm_e2e.sh"):
+            first = min(i for i, line in enumerate(steps) if step in line)
+            self.assertLess(setup, first, step)
+
+    def test_setup_installs_every_package(self):
+        asked = []
+
+        class Stop(Exception):
+            pass
+
+        def ensure(required, wanted, install_wanted=True):
+            asked.append((set(required) | set(wanted), install_wanted))
+            raise Stop()
+        with mock.patch.object(course, "find_toolchain", lambda: None), \
+                mock.patch.object(course, "ensure_dependencies", ensure), \
+                self.assertRaises(Stop):
+            course.command_setup(None)
+        self.assertEqual(asked, [(set(course.PACKAGES), True)])
+
+    def test_scripts_refuse_bad_switches_first(self):
+        for script, variable, value in (("tools/tests/slurm_e2e.sh", "COURSE_SLURM_KEEP", "2"),
+                                        ("tools/tests/slurm_e2e.sh", "COURSE_SLURM_OPTIONAL",
+                                         "yes"),
+                                        (".ci/cuda12-build", "COURSE_CUDA12_OPTIONAL", "yes"),
+                                        (".ci/cuda12-build", "COURSE_CUDA12_CUBLAS", "maybe"),
+                                        (".ci/cuda12-build", "COURSE_JOBS", "0")):
+            run = subprocess.run(["bash", os.path.join(course.ROOT, script)],
+                                 env=dict(os.environ, **{variable: value}),
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 universal_newlines=True, timeout=60)
+            self.assertEqual(run.returncode, 2, (script, variable, run.stdout))
+            self.assertIn('%s="%s" is not allowed' % (variable, value), run.stdout)

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shlex
+import shutil
 import stat
 import sys
 import tempfile
@@ -299,6 +300,7 @@ class ResultsTest(unittest.TestCase):
         self.assertTrue(all(e["status"] == "not graded" and e["points"] == 0 and
                             e["message"] == "node failed" for e in result["exercises"]))
         self.assertEqual((result["points"], result["max_points"]), (0, 30))  # 7.3 is optional
+        self.assertEqual((result["optional_points"], result["optional_max_points"]), (0, 5))
         self.assertEqual(result["error"], "node failed")
         self.assertTrue(result["unfinished"])
 
@@ -342,6 +344,14 @@ class ResultsTest(unittest.TestCase):
         write(work, "big", "x" * 100)
         self.assertIn("larger", course_cluster.read_inside(work, "big", limit=10)[1])
 
+    def test_points_never_past_the_maximum(self):
+        result = {"exercises": [
+            {"id": "1.1", "points": 10, "max_points": 10, "optional": False},
+            {"id": "1.2", "points": 50, "max_points": 20, "optional": False},  # edited
+            {"id": "1.5", "points": 35, "max_points": 35, "optional": True}],
+            "points": 460, "max_points": 425}
+        self.assertEqual(course_cluster.points_of(result), "30/30 points, optional 35/35")
+
     def test_parse_result(self):
         self.assertIsNone(course_cluster.parse_result(b"not json")[0])
         self.assertIsNone(course_cluster.parse_result(b'{"schema": "other/1"}')[0])
@@ -378,6 +388,8 @@ class GradeOneTest(unittest.TestCase):
         with open(os.path.join(self.out, "alice", "grade.log")) as handle:
             log = handle.read()
         self.assertIn("--timeout 20 7.1 7.2", log)
+        # The inner ./course grade names it as grade-class does: one name in every command.
+        self.assertRegex(log, r"grade --submission \S+/alice --name alice --result")
         self.assertIn("WITHOUT a sandbox", log)
         self.assertEqual(os.listdir(self.grading.work_root), [])  # the work directory is gone
 
@@ -424,6 +436,40 @@ class SandboxTest(unittest.TestCase):
         self.assertLess(argv.index("/"), argv.index("/w/x"))
         self.assertEqual(argv[-3:], ["--", "./course", "grade"])
         self.assertNotIn("setpriv", argv)
+
+    def test_a_tree_folders_down_under_tmp_is_reachable(self):
+        # bwrap makes a bind's missing mount points mode 0700, owned by root: the folders between
+        # the sandbox's /tmp and the course must be made first, readable by the grading account.
+        with mock.patch.object(course, "ROOT", "/tmp/a/b/clone"):
+            argv = self.sandbox(True).wrap(["./course"], "/w/x")
+        text = " ".join(argv)
+        self.assertIn("--bind /w/x /tmp --bind /w/x/.shm /dev/shm --dir /tmp/a --dir /tmp/a/b "
+                      "--ro-bind /tmp/a/b/clone /tmp/a/b/clone", text)
+        with mock.patch.object(course, "ROOT", "/tmp/clone"):
+            self.assertNotIn("--dir", self.sandbox(True).wrap(["./course"], "/w/x"))
+        with mock.patch.object(course, "ROOT", "/srv/a/b/clone"):
+            self.assertNotIn("--dir", self.sandbox(True).wrap(["./course"], "/w/x"))
+        self.assertEqual(course_cluster.mount_point_folders("/tmp/a/b/c", "/tmp"),
+                         ["--dir", "/tmp/a", "--dir", "/tmp/a/b"])
+        self.assertEqual(course_cluster.mount_point_folders("/tmp", "/tmp"), [])
+        self.assertEqual(course_cluster.mount_point_folders("/tmpx/a", "/tmp"), [])
+
+    @unittest.skipUnless(shutil.which("bwrap") and shutil.which("setpriv") and os.geteuid() == 0,
+                         "needs bubblewrap, setpriv and root (the Slurm test installs them)")
+    def test_the_real_sandbox_reads_a_tree_folders_down_under_tmp(self):
+        top = tempfile.mkdtemp(prefix="course-sandbox-test-", dir="/tmp")
+        try:
+            os.chmod(top, 0o755)
+            root = os.path.join(top, "a", "b", "clone")
+            write(root, "tools/course.py", "# the course\n", 0o644)
+            work_root = os.path.join(top, "work")
+            os.makedirs(work_root)
+            sandbox = course_cluster.Sandbox("nobody")  # an account every system has
+            sandbox.prepare()
+            with mock.patch.object(course, "ROOT", root):
+                course_cluster.check_sandbox(sandbox, work_root)  # CourseError if not readable
+        finally:
+            course_cluster.remove_tree(top)
 
     def test_root_drops_to_the_grader_account(self):
         argv = self.sandbox(True).wrap(["./course"], "/w/x")
@@ -554,7 +600,9 @@ class ClassroomReportTest(unittest.TestCase):
                 self.assertEqual(handle.read().splitlines(), lines[1:])
             with open(files["summary"]) as handle:
                 summary = handle.read()
-            self.assertIn("20/60 points", summary)
+            # The required points out of their maximum, the optional ones apart (RESULT's own
+            # "points": 20 is an older file's sum of both; the summary adds up the exercises).
+            self.assertIn("10/60 points, optional 10/10", summary)
             self.assertIn("y[3] = 1 \\| expected 2", summary)
 
     def test_not_a_result(self):
