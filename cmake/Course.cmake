@@ -144,6 +144,12 @@ function(_course_test name executable filter kind labels serial)
     LABELS "${labels}"
     TIMEOUT ${ctest_timeout}
     SKIP_RETURN_CODE 4)
+  if(NOT COURSE_EXERCISES STREQUAL "solutions")
+    # The student build: the supervisor already fails a test it could not grade; this makes
+    # CTest's own line say why ("Error regular expression found in output. Regex=[NOT GRADED: ]")
+    # without --output-on-failure.
+    set_tests_properties(${name} PROPERTIES FAIL_REGULAR_EXPRESSION "NOT GRADED: ")
+  endif()
   if(serial OR kind STREQUAL "speed")
     # Speed graders, and graders that read device-wide state (free memory), run alone.
     set_tests_properties(${name} PROPERTIES RUN_SERIAL TRUE)
