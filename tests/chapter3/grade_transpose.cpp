@@ -2,8 +2,10 @@
 // 32, single rows and columns, primes, and a large matrix where a missing __syncthreads shows),
 // write nothing past the output, keep their tile in shared memory, reject bad arguments, and are
 // fast at 8192 x 8192: relative to the device-to-device copy and to the given naive transpose,
-// all measured in the same run.
+// all measured in the same run; and the conflict-free tile beats the student's own unpadded one
+// on a matrix that fits in L2, where shared memory, not DRAM, is the limit.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <sstream>
@@ -195,6 +197,25 @@ void require_fresh_transpose(const std::string& name, const Transpose& transpose
 
 constexpr int kSpeedSide = 8192;  // 256 MiB per matrix: far above the 50 MB L2
 
+// The side of a square matrix whose input and output together fill at most half of this GPU's
+// L2 (50 MiB on an H100 or H200: 1792 x 1792, 2 x 12.8 MB; 4 MiB on a T4: 512 x 512), a multiple
+// of the tile, at least 256. Half, not all: the L2 also holds other lines, and an H100's L2 is two
+// partitions whose far half costs more. Repeated back to back, such a transpose reads and writes
+// L2, not DRAM, so shared memory sets the pace of a tile with bank conflicts.
+int l2_resident_side() {
+  const double l2_bytes = static_cast<double>(course::device_info().l2_cache_bytes);
+  int side = static_cast<int>(std::sqrt(l2_bytes / 2.0 / (2.0 * sizeof(float))));
+  side -= side % 32;
+  return std::max(side, 256);
+}
+
+// Enough back-to-back calls in one timed call to move about 256 MiB through L2 (11 on an H100, 128
+// on a T4): each call takes microseconds, and a single one would time the launch, not the tile.
+int l2_calls_per_timing(int side) {
+  const double bytes_per_call = 2.0 * sizeof(float) * static_cast<double>(side) * side;
+  return std::max(1, static_cast<int>(std::ceil(256.0 * (1 << 20) / bytes_per_call)));
+}
+
 }  // namespace
 
 TEST_CASE("3.2 transpose_tiled is exact on every size", "[3.2][correctness]") {
@@ -287,4 +308,58 @@ TEST_CASE("3.2 transpose_conflict_free runs close to the copy rate", "[3.2][spee
       "the conflict-free tile should make the transpose nearly a copy; check with ncu that the "
       "tile's shared-memory wavefronts (l1tex__data_pipe_lsu_wavefronts_mem_shared_op_ld.sum) "
       "equal its shared load instructions (smsp__inst_executed_op_shared_ld.sum)");
+}
+
+// At 8192 x 8192 both tiles wait on DRAM: on an H100 the unpadded tile already reaches 58% of
+// the copy and 3.7x the naive transpose, and on a T4, an A100 or an RTX 4090, where shared memory
+// outruns DRAM, the two take the same time, so the tests above cannot see a bank conflict. Here
+// the matrix stays in L2 (l2_resident_side), and a 32-way conflict shows. The unpadded tile's
+// column reads cost 32 shared-memory wavefronts each instead of 1: 32 x 32 + 32 = 1056 per tile
+// against 64, at one wavefront per SM per clock. On an H100 (132 SMs, ~1.75 GHz) that caps it at
+// about 132 x 1.75e9 / 1056 x 8 KiB = 1.8 TB/s, wherever the data lives: it measures 1.71 TB/s at
+// 8192 x 8192 (docs/results/chapter3-h100.md), shared-memory-bound already. The padded tile is
+// bound by memory only: 2.74 TB/s from DRAM, more from L2. So its speed-up over the unpadded tile
+// is at least 1.6x on an H100 (the DRAM figures) and about 2-3x in L2; an unpadded tile submitted
+// as conflict-free is the same kernel, 1.0x give or take the noise. 1.4x sits between the two
+// with room on both sides; on a T4 (40 SMs at 1.59 GHz: about 0.5 TB/s with conflicts, against
+// an L2 of about 1 TB/s) the padded tile should reach about 2x.
+TEST_CASE("3.2 transpose_conflict_free beats transpose_tiled where shared memory is the limit",
+          "[3.2][speed]") {
+  COURSE_REQUIRE_GPU();
+  const int side = l2_resident_side();
+  const int calls = l2_calls_per_timing(side);
+  const std::size_t count = static_cast<std::size_t>(side) * side;
+  course::DeviceArray<float> in = course::to_device(course::random_floats(count, 2));
+  course::DeviceArray<float> out(count);
+  const std::string size = std::to_string(side) + " x " + std::to_string(side);
+  const auto repeated = [&](const Transpose& transpose) {
+    return [&, transpose](const float* from, float* to, int rows, int cols) {
+      for (int call = 0; call < calls; ++call)
+        transpose(from, to, rows, cols);
+    };
+  };
+  const double tiled_ms = time_ms("transpose_tiled, " + std::to_string(calls) + " calls in a row",
+                                  repeated(tiled), in.data(), out.data(), side);
+  const double free_ms =
+      time_ms("transpose_conflict_free, " + std::to_string(calls) + " calls in a row",
+              repeated(conflict_free), in.data(), out.data(), side);
+  require_fresh_transpose("transpose_tiled", tiled, in, out, side);
+  require_fresh_transpose("transpose_conflict_free", conflict_free, in, out, side);
+  const double bytes = 2.0 * sizeof(float) * static_cast<double>(count) * calls;
+  INFO("device: " << course::describe(course::device_info()) << ", L2 "
+                  << course::device_info().l2_cache_bytes / (1 << 20) << " MiB; " << size
+                  << " (in + out " << 2.0 * sizeof(float) * static_cast<double>(count) / (1 << 20)
+                  << " MiB), " << calls << " calls in a row: tiled " << tiled_ms << " ms ("
+                  << course::grading::format_rate(bytes / (tiled_ms * 1e-3)) << "), conflict-free "
+                  << free_ms << " ms (" << course::grading::format_rate(bytes / (free_ms * 1e-3))
+                  << ")");
+  course::grading::require_at_least(
+      "3.2 speed-up of transpose_conflict_free over your transpose_tiled at " + size +
+          " (in L2: shared memory, not DRAM, sets the pace)",
+      tiled_ms / free_ms, 1.4, "x",
+      "a tile without bank conflicts: as fast as the unpadded tile here means its column reads "
+      "still hit one bank 32 times (32-way bank conflicts). Pad each row of the tile to 33 floats "
+      "(tile[32][33]) so that tile[r][c] sits in bank (r + c) % 32; ncu: the shared-memory "
+      "wavefronts (l1tex__data_pipe_lsu_wavefronts_mem_shared_op_ld.sum) should equal the shared "
+      "load instructions (smsp__inst_executed_op_shared_ld.sum)");
 }
