@@ -1,5 +1,6 @@
 // Grader for 3.4: the privatized histogram counts exactly (uniform and skewed data, every size,
-// the output poisoned first: the function zeroes it) and beats global atomics on skewed data.
+// the output poisoned first: the function zeroes it) in a kernel that keeps the bins in shared
+// memory (the launch recorder), and beats global atomics on skewed data.
 #include <algorithm>
 #include <cstdint>
 #include <sstream>
@@ -99,8 +100,11 @@ std::vector<unsigned> run(Histogram function, const course::DeviceArray<std::uin
   return histogram.to_host();
 }
 
+// With `bins_in_shared_memory`, the call must launch at least one kernel with room for the 256
+// bins in shared memory: privatization is what the lesson teaches, and global atomics alone count
+// just as exactly (on skewed data the speed test catches them too, but not on every GPU by much).
 void check_counts(const char* name, Histogram function, const std::vector<std::size_t>& sizes,
-                  std::uint64_t seed) {
+                  std::uint64_t seed, bool bins_in_shared_memory) {
   course::DeviceArray<unsigned> histogram(kBins);
   for (const Kind kind : {Kind::uniform, Kind::all_equal, Kind::mostly_one}) {
     for (const std::size_t n : sizes) {
@@ -127,6 +131,23 @@ void check_counts(const char* name, Histogram function, const std::vector<std::s
         if (attempt == 0 && n > 0)
           course::grading::require_own_kernels(std::string("3.4 ") + name, recording,
                                                "n = " + std::to_string(n));
+        if (attempt == 0 && n > 0 && bins_in_shared_memory && recording.recorded) {
+          const std::size_t bins_bytes = kBins * sizeof(unsigned);
+          const bool any_shared_bins = std::any_of(
+              recording.launches.begin(), recording.launches.end(),
+              [&](const course::grading::KernelLaunch& launch) {
+                return launch.static_shared_bytes + launch.dynamic_shared_bytes >= bins_bytes;
+              });
+          course::grading::require_that(
+              any_shared_bins,
+              std::string("3.4 ") + name + " on n = " + std::to_string(n) + " bytes launched " +
+                  course::grading::describe(recording.launches) +
+                  ": no kernel keeps the bins in shared memory (each block's own 256 counters, " +
+                  std::to_string(bins_bytes) +
+                  " B of shared memory at least). Count into __shared__ unsigned bins[256] with "
+                  "shared-memory atomics, then merge each block's bins into the histogram with "
+                  "one global atomicAdd per bin");
+        }
       }
     }
   }
@@ -145,7 +166,8 @@ std::vector<std::size_t> sizes() {
 TEST_CASE("3.4 histogram_shared counts exactly, uniform and skewed data, every size",
           "[3.4][correctness]") {
   COURSE_REQUIRE_GPU();
-  check_counts("histogram_shared", &chapter3::histogram_shared, sizes(), course::grading::seed());
+  check_counts("histogram_shared", &chapter3::histogram_shared, sizes(), course::grading::seed(),
+               true);
 }
 
 TEST_CASE("3.4 histogram_shared rejects bad arguments; the given baseline counts exactly",
@@ -165,7 +187,7 @@ TEST_CASE("3.4 histogram_shared rejects bad arguments; the given baseline counts
   // The baseline the speed test compares with: given, but it must be right for the comparison
   // to mean anything.
   check_counts("histogram_global_atomics", &chapter3::histogram_global_atomics,
-               {0, 1, 255, 256, 257, 1000003}, course::grading::seed());
+               {0, 1, 255, 256, 257, 1000003}, course::grading::seed(), false);
 }
 
 // Thresholds, reasoned (H100/H200, 2^28 bytes):
