@@ -1,6 +1,9 @@
 // Grader for 3.3: three float sums (shared-memory tree, warp shuffles, fast), each correct for
 // every size, alignment and sign of the data against a double CPU reference, repeatedly (a race
-// shows up as a different sum on some run), and sum_fast near the memory's bandwidth and CUB's.
+// shows up as a different sum on some run), steps 1 and 2 using shared memory as the lesson says
+// (a float per thread for the tree, one value per warp with shuffles: the launch recorder), and
+// sum_fast near the memory's bandwidth and CUB's.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -24,19 +27,76 @@ namespace {
 
 using Sum = std::function<void(const float*, std::size_t, float*)>;
 
+// What the lesson says a step keeps in shared memory, checked on the launches (steps 1 and 2 give
+// the same sums: only how they get there tells them apart).
+enum class SharedUse {
+  any,               ///< step 3: not checked
+  float_per_thread,  ///< step 1: the tree over one element per thread, in shared memory
+  per_warp_only,     ///< step 2: one value per warp; the warps' own sums live in registers
+};
+
 struct Step {
   const char* name;
   Sum sum;
+  SharedUse shared_use;
 };
 
-const Step kTree{"sum_shared_tree", [](const float* x, std::size_t n, float* r) {
-                   chapter3::sum_shared_tree(x, n, r);
-                 }};
-const Step kShuffle{"sum_warp_shuffle", [](const float* x, std::size_t n, float* r) {
-                      chapter3::sum_warp_shuffle(x, n, r);
-                    }};
+const Step kTree{
+    "sum_shared_tree",
+    [](const float* x, std::size_t n, float* r) { chapter3::sum_shared_tree(x, n, r); },
+    SharedUse::float_per_thread};
+const Step kShuffle{
+    "sum_warp_shuffle",
+    [](const float* x, std::size_t n, float* r) { chapter3::sum_warp_shuffle(x, n, r); },
+    SharedUse::per_warp_only};
 const Step kFast{"sum_fast",
-                 [](const float* x, std::size_t n, float* r) { chapter3::sum_fast(x, n, r); }};
+                 [](const float* x, std::size_t n, float* r) { chapter3::sum_fast(x, n, r); },
+                 SharedUse::any};
+
+unsigned threads_of(const course::grading::KernelLaunch& launch) {
+  return launch.block[0] * launch.block[1] * launch.block[2];
+}
+
+unsigned shared_of(const course::grading::KernelLaunch& launch) {
+  return launch.static_shared_bytes + launch.dynamic_shared_bytes;
+}
+
+// Step 1 needs a kernel with a float of shared memory per thread (256 threads: 1024 B, its
+// tree); step 2 needs every kernel to use less than that (the lesson: one value per warp, 32 B
+// for 256 threads, 32 times less). The line between the two is a factor of 32 from either: a
+// step-1 kernel submitted as step 2 fails, and no way of writing step 2 as the lesson says
+// comes near it.
+void require_shared_use(const Step& step, const course::grading::LaunchRecording& recording,
+                        std::size_t n) {
+  if (step.shared_use == SharedUse::any || !recording.recorded || recording.launches.empty())
+    return;
+  const std::string exercise = "3.3 " + std::string(step.name) + " at n = " + std::to_string(n);
+  const std::string launched = course::grading::describe(recording.launches);
+  if (step.shared_use == SharedUse::float_per_thread) {
+    const bool tree = std::any_of(recording.launches.begin(), recording.launches.end(),
+                                  [](const course::grading::KernelLaunch& launch) {
+                                    return shared_of(launch) >= threads_of(launch) * sizeof(float);
+                                  });
+    course::grading::require_that(
+        tree, exercise + " launched " + launched +
+                  ": step 1 sums a block in a shared-memory tree, one float per thread (1024 B "
+                  "for 256 threads), but no kernel has that much shared memory. Load each "
+                  "thread's element into __shared__ float partial[256], then halve the stride "
+                  "with a __syncthreads after each level");
+    return;
+  }
+  for (const course::grading::KernelLaunch& launch : recording.launches) {
+    course::grading::require_that(
+        shared_of(launch) < threads_of(launch) * sizeof(float),
+        exercise + " launched " + course::grading::describe(launch) + ": " +
+            std::to_string(shared_of(launch)) + " B of shared memory for " +
+            std::to_string(threads_of(launch)) +
+            " threads is a float per thread, a shared-memory tree like step 1's. Step 2 sums "
+            "each warp in registers with __shfl_down_sync; shared memory holds only one value "
+            "per warp (" +
+            std::to_string((threads_of(launch) + 31) / 32 * sizeof(float)) + " B here)");
+  }
+}
 
 constexpr std::size_t kLargest = std::size_t{1} << 26;
 
@@ -103,9 +163,11 @@ void check(const Step& step, const course::DeviceArray<float>& device_x,
     course::grading::require_input_unchanged(
         "3.3 " + std::string(step.name) + " at n = " + std::to_string(n), "x",
         device_x.data() + first, x.data() + first, n, sizeof(float));
-    if (recorded)
+    if (recorded) {
       course::grading::require_own_kernels("3.3 " + std::string(step.name), recording,
                                            "n = " + std::to_string(n));
+      require_shared_use(step, recording, n);
+    }
     const float got = result.to_host()[0];
     const double error = std::fabs(static_cast<double>(got) - expected.sum);
     std::ostringstream message;
