@@ -495,6 +495,29 @@ SpeedOperands::AgainstCublas SpeedOperands::time_student_against_cublas_ms(
   return measured;
 }
 
+std::vector<double> SpeedOperands::time_student_interleaved_ms(
+    const std::string& what, const Gemm& gemm, Precision precision, bool own_kernels_only,
+    const std::vector<std::pair<std::string, Gemm>>& others, const course::TimingOptions& options) {
+  const std::string size = " at " + std::to_string(n_) + "^3";
+  std::vector<course::grading::InterleavedCall> calls;
+  calls.push_back({what + size,
+                   [&] { gemm(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); },
+                   nullptr});
+  for (const auto& [name, other] : others) {
+    const Gemm& product = other;
+    calls.push_back({name + size,
+                     [&] { product(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); },
+                     nullptr});
+  }
+  const std::vector<course::Timing> timings = course::grading::time_interleaved(calls, options);
+  std::vector<double> ms;
+  ms.reserve(timings.size());
+  for (const course::Timing& timing : timings)
+    ms.push_back(timing.median_ms);
+  check_student(what, gemm, precision, own_kernels_only, ms[0]);
+  return ms;
+}
+
 void SpeedOperands::check_student(const std::string& what, const Gemm& gemm, Precision precision,
                                   bool own_kernels_only, double ms) {
   namespace grading = course::grading;

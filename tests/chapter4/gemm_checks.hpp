@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "course/cublas.hpp"
@@ -141,6 +142,13 @@ class SpeedOperands {
   AgainstCublas time_student_against_cublas_ms(const std::string& what, const Gemm& gemm,
                                                Precision precision, bool own_kernels_only,
                                                const course::TimingOptions& options = {});
+  /// A student's product timed interleaved with `others` (the grader's yardsticks, the student's
+  /// earlier kernels: named products, each one run in turn), then checked as time_student_ms
+  /// checks it. The medians in ms: the student's first, then those of `others` in their order.
+  std::vector<double> time_student_interleaved_ms(
+      const std::string& what, const Gemm& gemm, Precision precision, bool own_kernels_only,
+      const std::vector<std::pair<std::string, Gemm>>& others,
+      const course::TimingOptions& options = {});
   /// 2 n^3 / time, in TFLOP/s.
   double tflops(double ms) const;
   int n() const { return n_; }
