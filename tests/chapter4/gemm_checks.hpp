@@ -149,15 +149,16 @@ class SpeedOperands {
       const std::string& what, const Gemm& gemm, Precision precision, bool own_kernels_only,
       const std::vector<std::pair<std::string, Gemm>>& others,
       const course::TimingOptions& options = {});
+  /// time_student_ms's checks after the timing, for a student's product timed among `others` of
+  /// time_student_interleaved_ms: a fresh result, its kernels, a possible time `ms`.
+  void check_student(const std::string& what, const Gemm& gemm, Precision precision,
+                     bool own_kernels_only, double ms);
   /// 2 n^3 / time, in TFLOP/s.
   double tflops(double ms) const;
   int n() const { return n_; }
 
  private:
   double cublas_ms(Precision precision);
-  // time_student_ms's checks after the timing: a fresh result, a possible time.
-  void check_student(const std::string& what, const Gemm& gemm, Precision precision,
-                     bool own_kernels_only, double ms);
 
   int n_;
   course::DeviceArray<float> a_;
