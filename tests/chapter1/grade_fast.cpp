@@ -24,8 +24,13 @@ TEST_CASE("1.5 vector_add_fast is correct past 2^31 elements", "[1.5][correctnes
 TEST_CASE("1.5 vector_add_fast reaches the copy bandwidth", "[1.5][speed]") {
   COURSE_REQUIRE_GPU();
   const std::size_t n = std::size_t{1} << 27;
-  const double copy = course::measured_copy_bandwidth();
-  const double kernel = chapter1_grading::measure_bandwidth("1.5", kLauncher, n);
+  // The copy timed interleaved with the kernel (copy, kernel, copy, ...): a card that changes
+  // clocks between runs changes both alike. Measured on 2026-11-22, in blocks: the reference 103%
+  // of the copy on an H100 and 104% on an H200, the plain 1.2 kernel 93.1% and 82.8%. 95% cannot
+  // separate the two on a GPU where the plain kernel already streams at the copy's speed: by
+  // speed alone, nothing can (see the lesson); interleaved: not yet run on a GPU.
+  double copy = 0;
+  const double kernel = chapter1_grading::measure_bandwidth("1.5", kLauncher, n, &copy);
   INFO("device: " << course::describe(course::device_info()));
   course::grading::require_share_of_copy(
       "bandwidth", kernel, copy, 95.0,

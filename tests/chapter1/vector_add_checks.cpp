@@ -1,7 +1,11 @@
 #include "vector_add_checks.hpp"
 
+#include <cuda_runtime_api.h>
+
 #include <cmath>
+#include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "call_checks.hpp"
@@ -106,7 +110,8 @@ void check_correct_past_2_to_31(const std::string& exercise, const Launcher& lau
   }
 }
 
-double measure_bandwidth(const std::string& exercise, const Launcher& launch, std::size_t n) {
+double measure_bandwidth(const std::string& exercise, const Launcher& launch, std::size_t n,
+                         double* copy_bandwidth) {
   namespace grading = course::grading;
   std::vector<float> host_a = course::random_floats(n, grading::seed());
   std::vector<float> host_b = host_a;
@@ -114,8 +119,24 @@ double measure_bandwidth(const std::string& exercise, const Launcher& launch, st
   course::DeviceArray<float> b = course::to_device(host_b);
   course::DeviceArray<float> c(n);
   const std::string what = exercise + " vector_add at n = " + std::to_string(n);
-  const course::Timing timing = grading::time_student(
-      what, [&] { launch(a.data(), b.data(), c.data(), n, nullptr); }, {3, 30});
+  const std::function<void()> call = [&] { launch(a.data(), b.data(), c.data(), n, nullptr); };
+  course::Timing timing;
+  if (copy_bandwidth == nullptr) {
+    timing = grading::time_student(what, call, {3, 30});
+  } else {
+    course::DeviceArray<float> copied(n);
+    const std::vector<course::Timing> timings = grading::time_interleaved(
+        {{"the grader's device-to-device copy of n = " + std::to_string(n) + " floats",
+          [&] {
+            COURSE_CUDA_CHECK(cudaMemcpyAsync(copied.data(), a.data(), n * sizeof(float),
+                                              cudaMemcpyDeviceToDevice));
+          },
+          nullptr},
+         {what, call, nullptr}},
+        {3, 30});
+    *copy_bandwidth = 2.0 * n * sizeof(float) / (timings[0].median_ms * 1e-3);
+    timing = timings[1];
+  }
 
   // The same call on new values in the same buffers: a result kept from an earlier call with the
   // same pointers (or computed once in a warm-up) does not match them.

@@ -30,6 +30,11 @@ void check_correct_past_2_to_31(const std::string& exercise, const Launcher& lau
 /// timed with course::grading::time_student (nothing may keep running after the call), then one
 /// more call on new inputs in the same buffers, checked (no result memoised or replayed), with
 /// a and b unchanged and only the student's own kernels. `exercise` ("1.2") starts the messages.
-double measure_bandwidth(const std::string& exercise, const Launcher& launch, std::size_t n);
+/// With `copy_bandwidth`, a device-to-device copy of n floats (the grader's yardstick) is timed
+/// interleaved with the call (copy, call, copy, call, ...: course::grading::time_interleaved), so
+/// that the share of the copy sees the same clocks, and its bandwidth (bytes read + written) is
+/// written there.
+double measure_bandwidth(const std::string& exercise, const Launcher& launch, std::size_t n,
+                         double* copy_bandwidth = nullptr);
 
 }  // namespace chapter1_grading

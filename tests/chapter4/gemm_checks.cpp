@@ -382,6 +382,17 @@ bool tf32_tensor_cores_or_not_graded(const std::string& what) {
   return false;
 }
 
+bool tf32_tensor_cores_or_not_applicable(const std::string& what) {
+  const course::DeviceInfo& info = course::device_info();
+  if (info.compute_major >= 8)
+    return true;
+  course::grading::note_not_run(what + ": not applicable, " + info.name +
+                                " has no TF32 tensor cores (compute capability " +
+                                std::to_string(info.compute_major) + "." +
+                                std::to_string(info.compute_minor) + "; 8.0 or newer has them)");
+  return false;
+}
+
 SpeedOperands::SpeedOperands(int n)
     : n_(n),
       a_(course::random_floats(static_cast<std::size_t>(n) * n, 11)),
@@ -459,6 +470,58 @@ double SpeedOperands::time_student_ms(const std::string& what, const Gemm& gemm,
           what + size, [&] { gemm(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); },
           options)
           .median_ms;
+  check_student(what, gemm, precision, own_kernels_only, ms);
+  return ms;
+}
+
+SpeedOperands::AgainstCublas SpeedOperands::time_student_against_cublas_ms(
+    const std::string& what, const Gemm& gemm, Precision precision, bool own_kernels_only,
+    const course::TimingOptions& options) {
+  const std::string size = " at " + std::to_string(n_) + "^3";
+  const Gemm cublas = cublas_yardstick(precision == Precision::fp32 ? CUBLAS_DEFAULT_MATH
+                                                                    : CUBLAS_TF32_TENSOR_OP_MATH);
+  const std::vector<course::Timing> timings = course::grading::time_interleaved(
+      {{"the grader's cuBLAS" + size,
+        [&] { cublas(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); }, nullptr},
+       {what + size, [&] { gemm(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); },
+        nullptr}},
+      options);
+  AgainstCublas measured;
+  measured.cublas_ms = timings[0].median_ms;
+  measured.student_ms = timings[1].median_ms;
+  // The impossible-speed floor below uses this run's cuBLAS time rather than an earlier one.
+  (precision == Precision::fp32 ? cublas_fp32_ms_ : cublas_tf32_ms_) = measured.cublas_ms;
+  check_student(what, gemm, precision, own_kernels_only, measured.student_ms);
+  return measured;
+}
+
+std::vector<double> SpeedOperands::time_student_interleaved_ms(
+    const std::string& what, const Gemm& gemm, Precision precision, bool own_kernels_only,
+    const std::vector<std::pair<std::string, Gemm>>& others, const course::TimingOptions& options) {
+  const std::string size = " at " + std::to_string(n_) + "^3";
+  std::vector<course::grading::InterleavedCall> calls;
+  calls.push_back({what + size,
+                   [&] { gemm(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); },
+                   nullptr});
+  for (const auto& [name, other] : others) {
+    const Gemm& product = other;
+    calls.push_back({name + size,
+                     [&] { product(n_, n_, n_, 1.0f, a_.data(), b_.data(), 0.0f, c_.data()); },
+                     nullptr});
+  }
+  const std::vector<course::Timing> timings = course::grading::time_interleaved(calls, options);
+  std::vector<double> ms;
+  ms.reserve(timings.size());
+  for (const course::Timing& timing : timings)
+    ms.push_back(timing.median_ms);
+  check_student(what, gemm, precision, own_kernels_only, ms[0]);
+  return ms;
+}
+
+void SpeedOperands::check_student(const std::string& what, const Gemm& gemm, Precision precision,
+                                  bool own_kernels_only, double ms) {
+  namespace grading = course::grading;
+  const std::string size = " at " + std::to_string(n_) + "^3";
   // Once more on new A and B in the same buffers, C poisoned.
   const double elements = static_cast<double>(n_) * n_;
   std::vector<float> host_a;
@@ -488,7 +551,6 @@ double SpeedOperands::time_student_ms(const std::string& what, const Gemm& gemm,
                                        (precision == Precision::fp32 ? "(FP32)" : "with TF32") +
                                        " on the same operands",
                                    cublas_ms(precision), kFasterThanCublasAtMost);
-  return ms;
 }
 
 double SpeedOperands::tflops(double ms) const {

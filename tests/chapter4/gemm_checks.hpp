@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "course/cublas.hpp"
@@ -102,6 +103,13 @@ Gemm on_default_stream(Launcher launcher) {
 /// exits 4, never 0) and `what` says which part.
 bool tf32_tensor_cores_or_not_graded(const std::string& what);
 
+/// True when this GPU has TF32 tensor cores (compute capability 8.0 or newer). Otherwise the
+/// check `what` does not apply to this GPU: noted on the scoreboard ("FIGURE: <what>: not
+/// applicable, <GPU> has no TF32 tensor cores ...") and NOT counted as a skip, so the exercise's
+/// points rest on the parts that apply. For checks of what TF32 tensor cores would add (speed,
+/// rounding), never for a function that cannot run at all without them.
+bool tf32_tensor_cores_or_not_applicable(const std::string& what);
+
 /// How far the student's product may beat the grader's cuBLAS of the same precision on the same
 /// operands before its time is impossible: cuBLAS reaches 77% of the H100's FP32 peak at 4096^3
 /// (docs/results/chapter4-h100.md), so twice its speed would be 154% of the peak.
@@ -123,6 +131,28 @@ class SpeedOperands {
   /// `own_kernels_only` only the student's own kernels launched. Returns the median time in ms.
   double time_student_ms(const std::string& what, const Gemm& gemm, Precision precision,
                          bool own_kernels_only, const course::TimingOptions& options = {});
+  /// A student's product and the grader's cuBLAS in `precision` (cublas_yardstick), timed
+  /// interleaved (course::grading::time_interleaved: cuBLAS, the student's, cuBLAS, ...), so that
+  /// the ratio of the two sees the same clocks; then the student's checked as time_student_ms
+  /// checks it. Both medians in ms.
+  struct AgainstCublas {
+    double student_ms = 0;
+    double cublas_ms = 0;
+  };
+  AgainstCublas time_student_against_cublas_ms(const std::string& what, const Gemm& gemm,
+                                               Precision precision, bool own_kernels_only,
+                                               const course::TimingOptions& options = {});
+  /// A student's product timed interleaved with `others` (the grader's yardsticks, the student's
+  /// earlier kernels: named products, each one run in turn), then checked as time_student_ms
+  /// checks it. The medians in ms: the student's first, then those of `others` in their order.
+  std::vector<double> time_student_interleaved_ms(
+      const std::string& what, const Gemm& gemm, Precision precision, bool own_kernels_only,
+      const std::vector<std::pair<std::string, Gemm>>& others,
+      const course::TimingOptions& options = {});
+  /// time_student_ms's checks after the timing, for a student's product timed among `others` of
+  /// time_student_interleaved_ms: a fresh result, its kernels, a possible time `ms`.
+  void check_student(const std::string& what, const Gemm& gemm, Precision precision,
+                     bool own_kernels_only, double ms);
   /// 2 n^3 / time, in TFLOP/s.
   double tflops(double ms) const;
   int n() const { return n_; }

@@ -70,7 +70,7 @@ TEST_CASE("4.5 TF32 costs accuracy, and sgemm_cublas does not pay it", "[4.5][co
           course::grading::format_number(with_fp32.max_error_over_tolerance, 3) +
           " times it): TF32 tensor cores were left on. Set the math mode sgemm_cublas needs "
           "(CUBLAS_DEFAULT_MATH) every time: a handle keeps the last one it was given");
-  if (!chapter4_grading::tf32_tensor_cores_or_not_graded("4.5 TF32's error against FP32's"))
+  if (!chapter4_grading::tf32_tensor_cores_or_not_applicable("4.5 TF32's error against FP32's"))
     return;
   // Measured errors should differ by two to three orders of magnitude (TF32 keeps 10 mantissa
   // bits, FP32 23); 8x only proves that the tensor cores were used.
@@ -102,7 +102,7 @@ TEST_CASE("4.5 the cuBLAS products reject bad arguments", "[4.5][correctness]") 
   }
 }
 
-TEST_CASE("4.5 sgemm_cublas runs at cuBLAS's speed, and TF32 faster", "[4.5][speed]") {
+TEST_CASE("4.5 sgemm_cublas and sgemm_cublas_tf32 run at cuBLAS's speed", "[4.5][speed]") {
   COURSE_REQUIRE_GPU();
   chapter4_grading::check_case("4.5 sgemm_cublas", fp32, {64, 64, 64, 1.0f, 0.0f}, Precision::fp32);
   if (course::grading::under_sanitizer()) {
@@ -110,34 +110,41 @@ TEST_CASE("4.5 sgemm_cublas runs at cuBLAS's speed, and TF32 faster", "[4.5][spe
     return;
   }
   chapter4_grading::SpeedOperands operands(4096);
-  const double grader_ms = operands.time_ms(grader_fp32);
-  // cuBLAS is the point of 4.5: no own-kernel check.
-  const double fp32_ms = operands.time_student_ms("4.5 sgemm_cublas", fp32, Precision::fp32, false);
-  const double tf32_ms =
-      operands.time_student_ms("4.5 sgemm_cublas_tf32", tf32, Precision::tf32, false);
   const auto speed = [&](double ms) {
     return chapter4_grading::describe_speed(operands.tflops(ms), ms);
   };
-  // The grader's cublasSgemm does the same work (in cuBLAS's column-major convention: for square
-  // matrices the same sizes and leading dimensions), so only overhead (a handle created per call, a
-  // synchronisation, a copy) can make yours slower.
+  // Each against the grader's own cublasSgemm in the same math mode, timed interleaved with it:
+  // the same work (in cuBLAS's column-major convention: for square matrices the same sizes and
+  // leading dimensions), so only overhead (a handle created per call, a synchronisation, a copy)
+  // can make yours slower, whatever this GPU's TF32 rate is against its FP32 rate (several times
+  // on an A100 or an H100, about 2x on an L4, 1x on an RTX 4090). cuBLAS is the point of 4.5: no
+  // own-kernel check.
+  const auto with_fp32 =
+      operands.time_student_against_cublas_ms("4.5 sgemm_cublas", fp32, Precision::fp32, false);
   course::grading::require_at_least(
-      "4.5 sgemm_cublas as % of the grader's own cublasSgemm at 4096^3 (" + speed(fp32_ms) +
-          " vs " + speed(grader_ms) + ")",
-      100.0 * grader_ms / fp32_ms, 90.0, "%",
+      "4.5 sgemm_cublas as % of the grader's own cublasSgemm at 4096^3 (" +
+          speed(with_fp32.student_ms) + " vs " + speed(with_fp32.cublas_ms) + ")",
+      100.0 * with_fp32.cublas_ms / with_fp32.student_ms, 90.0, "%",
       "one cublasSgemm on the handle you are given: no cublasCreate, no copy, no "
       "synchronisation in the function");
-  if (!chapter4_grading::tf32_tensor_cores_or_not_graded("4.5 TF32's speed against FP32's"))
+  if (!chapter4_grading::tf32_tensor_cores_or_not_applicable("4.5 TF32 speed check"))
     return;
-  // Measured on 2026-11-22, reference solution: 51.4 TFLOP/s in FP32 and 383 with TF32 on an
-  // H100 (7.46x), 50.9 and 384 on an H200 (7.53x), against the 3x required. The 90% above was met
-  // at 99.8% and 99.9%, against the grader's row-major call of then; its column-major call now is,
-  // for square matrices, the very same cublasSgemm arguments (N, N, n, n, n, leading dimensions
-  // n) on other pointers (not yet measured on a GPU).
+  // Measured on 2026-11-22, reference solution, timed in blocks against the grader's FP32 call
+  // only: 51.4 TFLOP/s in FP32 and 383 with TF32 on an H100, 50.9 and 384 on an H200; the FP32
+  // 90% was met at 99.8% and 99.9%. Against the grader's TF32 call, interleaved: not yet
+  // measured on a GPU (the same cublasSgemm in the same math mode: about 100% expected).
+  // A TF32 function that leaves the handle in FP32 is as fast as the grader's TF32 call on a GPU
+  // whose TF32 rate equals its FP32 rate (an RTX 4090): there the accuracy test above catches it.
+  const auto with_tf32 = operands.time_student_against_cublas_ms("4.5 sgemm_cublas_tf32", tf32,
+                                                                 Precision::tf32, false);
+  course::grading::note(
+      "FIGURE: 4.5 TF32 over FP32 on this GPU at 4096^3: " +
+      course::grading::format_number(with_fp32.student_ms / with_tf32.student_ms, 3) +
+      "x (not graded: it depends on the GPU)");
   course::grading::require_at_least(
-      "4.5 speed-up of sgemm_cublas_tf32 over sgemm_cublas at 4096^3 (" + speed(tf32_ms) + " vs " +
-          speed(fp32_ms) + ")",
-      fp32_ms / tf32_ms, 3.0, "x",
+      "4.5 sgemm_cublas_tf32 as % of the grader's own cublasSgemm with TF32 at 4096^3 (" +
+          speed(with_tf32.student_ms) + " vs " + speed(with_tf32.cublas_ms) + ")",
+      100.0 * with_tf32.cublas_ms / with_tf32.student_ms, 90.0, "%",
       "cublasSetMathMode(handle, CUBLAS_TF32_TENSOR_OP_MATH) before cublasSgemm lets cuBLAS use "
-      "the tensor cores");
+      "the tensor cores; no cublasCreate, no copy, no synchronisation in the function");
 }

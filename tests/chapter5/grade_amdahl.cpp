@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "call_checks.hpp"
 #include "chapter5.hpp"
 #include "course/course.hpp"
 #include "grading.hpp"
@@ -45,13 +46,8 @@ void require_invalid(const std::string& call, Call&& function) {
                                            "fraction, factor or time)");
 }
 
-// The grader's own measurement of one configuration of the workload: the whole run (serial and
-// parallel part), events on the workload's stream, median of 5 after a warm-up.
-double time_run(chapter5::AmdahlWorkload& workload, std::int64_t work, int sms) {
-  return course::time_gpu([&] { workload.run(work, sms); }, {1, 5}, workload.stream()).median_ms;
-}
-
-// A measured speed-up: the same work timed on `base_sms` and on `sms`.
+// A measured speed-up: the same work timed on `base_sms` and on `sms` (the whole run, serial and
+// parallel part, events on the workload's stream, medians of 5 after a warm-up).
 struct MeasuredSpeedup {
   double speedup = 0;
   double base_ms = 0;
@@ -66,8 +62,15 @@ MeasuredSpeedup measure_speedup(chapter5::AmdahlWorkload& workload, std::int64_t
                                 int sms, double predicted) {
   MeasuredSpeedup measured;
   for (int attempt = 1; attempt <= 3; ++attempt) {
-    measured.base_ms = time_run(workload, work, base_sms);
-    measured.scaled_ms = time_run(workload, work, sms);
+    // Interleaved (base, scaled, base, ...): a clock change weighs on both alike.
+    const std::vector<course::Timing> timings = course::grading::time_interleaved(
+        {{"5.2 the workload on " + std::to_string(base_sms) + " SMs",
+          [&] { workload.run(work, base_sms); }, workload.stream()},
+         {"5.2 the workload on " + std::to_string(sms) + " SMs", [&] { workload.run(work, sms); },
+          workload.stream()}},
+        {1, 5});
+    measured.base_ms = timings[0].median_ms;
+    measured.scaled_ms = timings[1].median_ms;
     measured.speedup = measured.base_ms / measured.scaled_ms;
     measured.attempts = attempt;
     if (std::fabs(predicted - measured.speedup) <= 0.1 * measured.speedup)

@@ -7,13 +7,14 @@
 // draws them (SVG).
 //
 // Tolerances. Your peak and bandwidth must reach 85% of the grader's own measurement of the same
-// thing in the same run (an FMA-only kernel, a device-to-device copy) and stay below the
-// datasheet figure (2% over, for rounding of the clocks). A kernel may sit up to 25% above your
-// roof before the grader calls your model wrong (the roofs and the kernels are measured minutes
-// apart, and a copy is not the very fastest way to stream bytes), and a kernel you call
-// memory-bound must reach 40% of what your roofline allows: the course's streaming kernels reach
-// 80% and more. A model off by a factor of 4 (FLOPs per float instead of per byte) or 2 (an FMA
-// counted once) lands far outside.
+// thing in the same run (an FMA-only kernel, a device-to-device copy). Your peak must stay below
+// 1.3x the grader's FMA kernel (the datasheet, from the rated boost clock, is no bound: GeForce
+// cards run above it); your bandwidth below the datasheet figure (2% over, for rounding). A kernel
+// may sit up to 25% above your roof before the grader calls your model wrong (the roofs and the
+// kernels are measured minutes apart, and a copy is not the very fastest way to stream bytes), and
+// a kernel you call memory-bound must reach 40% of what your roofline allows: the course's
+// streaming kernels reach 80% and more. A model off by a factor of 4 (FLOPs per float instead of
+// per byte) or 2 (an FMA counted once) lands far outside.
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -31,6 +32,14 @@
 #include "roofline_kernels.hpp"
 
 namespace {
+
+// Your measured FP32 peak against the grader's own FMA kernel (roofline_kernels.cu) in the same
+// run. Measured on 2026-11-22 (docs/results/chapter5-h100.md): the reference 61.1 TFLOP/s, the
+// grader's kernel 55.9 (1.09x) on an H100 and an H200. At most 1.3x: room for a kernel better
+// than the grader's, while an FMA counted twice (2.2x) fails; at least 85%: an FMA counted as
+// one FLOP (0.55x) fails.
+constexpr double kPeakBelowGraderAtLeast = 0.85;
+constexpr double kPeakAboveGraderAtMost = 1.3;
 
 bool close(double yours, double expected) {
   return std::isfinite(yours) && std::fabs(yours - expected) <= 1e-9 * std::fabs(expected) + 1e-12;
@@ -263,12 +272,16 @@ TEST_CASE("5.3 your roofs, and the course's kernels on your roofline", "[5.3][gp
     message.precision(4);
     message << "5.3 measure_peak_flops: yours " << peak / 1e12
             << " TFLOP/s; the grader's FMA kernel " << grader_peak / 1e12
-            << " TFLOP/s, the datasheet " << theoretical_peak / 1e12
-            << " TFLOP/s: required at least 85% of the grader's and at most the datasheet's. "
-               "Count 2 FLOPs per FMA, give every thread several independent FMA chains, fill "
-               "the GPU, and time with events after a warm-up";
-    const bool upper = theoretical_peak <= 0 || peak <= 1.02 * theoretical_peak;
-    course::grading::require_that(std::isfinite(peak) && peak >= 0.85 * grader_peak && upper,
+            << " TFLOP/s (the datasheet " << theoretical_peak / 1e12
+            << " TFLOP/s at the rated boost clock): required at least "
+            << 100 * kPeakBelowGraderAtLeast << "% and at most " << 100 * kPeakAboveGraderAtMost
+            << "% of the grader's. Count 2 FLOPs per FMA, give every thread several independent "
+               "FMA chains, fill the GPU, and time with events after a warm-up";
+    // Bounded above by the grader's kernel, not the datasheet: cudaDevAttrClockRate is the rated
+    // boost clock, and a GeForce card often runs above it.
+    course::grading::require_that(std::isfinite(peak) &&
+                                      peak >= kPeakBelowGraderAtLeast * grader_peak &&
+                                      peak <= kPeakAboveGraderAtMost * grader_peak,
                                   message.str());
   }
   {

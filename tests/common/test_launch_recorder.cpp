@@ -311,6 +311,57 @@ TEST_CASE("time_student sees work left running on another stream", "[common][gpu
   COURSE_CUDA_CHECK(cudaStreamDestroy(other));
 }
 
+TEST_CASE("speed ratios are timed interleaved and never in blocks", "[common][cpu]") {
+  using course::grading::interleaved_order;
+  CHECK(interleaved_order(2, 3) == std::vector<std::size_t>{0, 1, 0, 1, 0, 1});
+  CHECK(interleaved_order(3, 2) == std::vector<std::size_t>{0, 1, 2, 0, 1, 2});
+  CHECK(interleaved_order(2, 0).empty());
+  CHECK_THROWS_AS(course::grading::measure_interleaved({}), std::invalid_argument);
+  CHECK_THROWS_AS(course::grading::measure_interleaved({{"empty", {}, nullptr}}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(course::grading::measure_interleaved({{"a", [] {}, nullptr}}, {1, 0}),
+                  std::invalid_argument);
+}
+
+TEST_CASE("time_interleaved times each call in turn and sees work left running", "[common][gpu]") {
+  COURSE_REQUIRE_GPU();
+  std::vector<int> calls_made;
+  const std::vector<course::grading::StudentTiming> measured =
+      course::grading::measure_interleaved({{"1 ms",
+                                             [&] {
+                                               calls_made.push_back(0);
+                                               launch_recorder_test::launch_spin(1);
+                                             },
+                                             nullptr},
+                                            {"3 ms",
+                                             [&] {
+                                               calls_made.push_back(1);
+                                               launch_recorder_test::launch_spin(3);
+                                             },
+                                             nullptr}},
+                                           {1, 4});
+  CHECK(calls_made == std::vector<int>{0, 1, 0, 1, 0, 1, 0, 1, 0, 1});
+  REQUIRE(measured.size() == 2);
+  INFO("1 ms spin: " << measured[0].timing.median_ms
+                     << " ms, 3 ms spin: " << measured[1].timing.median_ms << " ms");
+  CHECK(measured[0].timing.repetitions == 4);
+  CHECK(measured[0].timing.median_ms >= 0.75);
+  CHECK(measured[1].timing.median_ms >= 2.5);
+  CHECK(measured[1].timing.median_ms / measured[0].timing.median_ms > 2.0);
+  CHECK_FALSE(course::grading::work_left_running(measured[0]));
+  CHECK_FALSE(course::grading::work_left_running(measured[1]));
+  // The second call leaves its work on a non-blocking stream: only its tail is long.
+  cudaStream_t other = nullptr;
+  COURSE_CUDA_CHECK(cudaStreamCreateWithFlags(&other, cudaStreamNonBlocking));
+  const std::vector<course::grading::StudentTiming> escaped = course::grading::measure_interleaved(
+      {{"honest", [] { launch_recorder_test::launch_spin(1); }, nullptr},
+       {"escaped", [&] { launch_recorder_test::launch_spin_on(2, other); }, nullptr}},
+      {1, 5});
+  CHECK_FALSE(course::grading::work_left_running(escaped[0]));
+  CHECK(course::grading::work_left_running(escaped[1]));
+  COURSE_CUDA_CHECK(cudaStreamDestroy(other));
+}
+
 TEST_CASE("compare_with_host finds a changed input element", "[common][gpu]") {
   COURSE_REQUIRE_GPU();
   const std::vector<float> host = course::random_floats((std::size_t{1} << 24) + 5, 3);

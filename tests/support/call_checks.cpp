@@ -25,15 +25,58 @@ std::string milliseconds_text(double ms) {
 
 }  // namespace
 
-StudentTiming measure_student(const std::function<void()>& call,
-                              const course::TimingOptions& options, cudaStream_t stream) {
-  if (!call)
-    throw std::invalid_argument("time_student: the call to time is empty");
+namespace {
+
+void check_timing_options(const course::TimingOptions& options) {
   if (options.warmup < 0 || options.repetitions < 1) {
     throw std::invalid_argument(
         "time_student: TimingOptions needs warmup >= 0 and repetitions >= 1, not warmup " +
         std::to_string(options.warmup) + " and repetitions " + std::to_string(options.repetitions));
   }
+}
+
+// One timed call: its time between the events on `stream`, and how long the whole device stayed
+// busy after the stop event (on a host clock).
+struct Sample {
+  double timed_ms = 0;
+  double tail_ms = 0;
+};
+
+Sample sample_once(const std::function<void()>& call, cudaStream_t stream, course::Event& start,
+                   course::Event& stop) {
+  start.record(stream);
+  call();
+  stop.record(stream);
+  stop.synchronize();
+  // The stop event has happened: work queued on `stream`, and on every stream that the legacy
+  // default stream waits for, is done. Anything still running now was started by the call where
+  // the events did not see it (a non-blocking stream, another thread).
+  const auto stopped = std::chrono::steady_clock::now();
+  COURSE_CUDA_CHECK(cudaDeviceSynchronize());
+  Sample sample;
+  sample.tail_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stopped).count();
+  sample.timed_ms = course::elapsed_ms(start, stop);
+  return sample;
+}
+
+StudentTiming summarise(const std::vector<double>& samples, const std::vector<double>& tails) {
+  StudentTiming measured;
+  measured.timing.median_ms = course::median(samples);
+  measured.timing.min_ms = *std::min_element(samples.begin(), samples.end());
+  measured.timing.max_ms = *std::max_element(samples.begin(), samples.end());
+  measured.timing.repetitions = static_cast<int>(samples.size());
+  measured.tail_ms = course::median(tails);
+  return measured;
+}
+
+}  // namespace
+
+StudentTiming measure_student(const std::function<void()>& call,
+                              const course::TimingOptions& options, cudaStream_t stream) {
+  if (!call)
+    throw std::invalid_argument("time_student: the call to time is empty");
+  check_timing_options(options);
   for (int i = 0; i < options.warmup; ++i)
     call();
   // Everything, on every stream: the first timed call starts on an idle device.
@@ -46,27 +89,49 @@ StudentTiming measure_student(const std::function<void()>& call,
   samples.reserve(options.repetitions);
   tails.reserve(options.repetitions);
   for (int i = 0; i < options.repetitions; ++i) {
-    start.record(stream);
-    call();
-    stop.record(stream);
-    stop.synchronize();
-    // The stop event has happened: work queued on `stream`, and on every stream that the
-    // legacy default stream waits for, is done. Anything still running now was started by the
-    // call where the events did not see it (a non-blocking stream, another thread).
-    const auto stopped = std::chrono::steady_clock::now();
-    COURSE_CUDA_CHECK(cudaDeviceSynchronize());
-    tails.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stopped)
-            .count());
-    samples.push_back(course::elapsed_ms(start, stop));
+    const Sample sample = sample_once(call, stream, start, stop);
+    samples.push_back(sample.timed_ms);
+    tails.push_back(sample.tail_ms);
   }
+  return summarise(samples, tails);
+}
 
-  StudentTiming measured;
-  measured.timing.median_ms = course::median(samples);
-  measured.timing.min_ms = *std::min_element(samples.begin(), samples.end());
-  measured.timing.max_ms = *std::max_element(samples.begin(), samples.end());
-  measured.timing.repetitions = options.repetitions;
-  measured.tail_ms = course::median(tails);
+std::vector<std::size_t> interleaved_order(std::size_t calls, int rounds) {
+  std::vector<std::size_t> order;
+  order.reserve(calls * static_cast<std::size_t>(std::max(rounds, 0)));
+  for (int round = 0; round < rounds; ++round) {
+    for (std::size_t call = 0; call < calls; ++call)
+      order.push_back(call);
+  }
+  return order;
+}
+
+std::vector<StudentTiming> measure_interleaved(const std::vector<InterleavedCall>& calls,
+                                               const course::TimingOptions& options) {
+  if (calls.empty())
+    throw std::invalid_argument("time_interleaved: no calls to time");
+  for (const InterleavedCall& call : calls) {
+    if (!call.call)
+      throw std::invalid_argument("time_interleaved: the call \"" + call.what + "\" is empty");
+  }
+  check_timing_options(options);
+  for (const std::size_t index : interleaved_order(calls.size(), options.warmup))
+    calls[index].call();
+  COURSE_CUDA_CHECK(cudaDeviceSynchronize());
+
+  course::Event start;
+  course::Event stop;
+  std::vector<std::vector<double>> samples(calls.size());
+  std::vector<std::vector<double>> tails(calls.size());
+  for (const std::size_t index : interleaved_order(calls.size(), options.repetitions)) {
+    const Sample sample = sample_once(calls[index].call, calls[index].stream, start, stop);
+    samples[index].push_back(sample.timed_ms);
+    tails[index].push_back(sample.tail_ms);
+  }
+  std::vector<StudentTiming> measured;
+  measured.reserve(calls.size());
+  for (std::size_t index = 0; index < calls.size(); ++index)
+    measured.push_back(summarise(samples[index], tails[index]));
   return measured;
 }
 
@@ -80,9 +145,11 @@ bool work_left_running(const StudentTiming& measured) {
   return measured.tail_ms > allowed_tail_ms(measured);
 }
 
-course::Timing time_student(const std::string& what, const std::function<void()>& call,
-                            const course::TimingOptions& options, cudaStream_t stream) {
-  const StudentTiming measured = measure_student(call, options, stream);
+namespace {
+
+// time_student's verdict on one measurement: its margin in the test's output, and a failure when
+// work was left running after the timed region.
+void require_nothing_left_running(const std::string& what, const StudentTiming& measured) {
   // In the test's output (ctest -V), not on the scoreboard: the margin of this check.
   std::cout << "COURSE-TIMING: " << what << ": " << milliseconds_text(measured.timing.median_ms)
             << " timed, the GPU busy " << milliseconds_text(measured.tail_ms) << " after (allowed "
@@ -93,12 +160,32 @@ course::Timing time_student(const std::string& what, const std::function<void()>
                    "stream?): the timed region took " +
                    milliseconds_text(measured.timing.median_ms) +
                    ", and the GPU was still busy for " + milliseconds_text(measured.tail_ms) +
-                   " after it (medians of " + std::to_string(options.repetitions) +
+                   " after it (medians of " + std::to_string(measured.timing.repetitions) +
                    " calls; allowed " + milliseconds_text(allowed_tail_ms(measured)) +
                    "). Everything your function starts must run on the stream it is given, or "
                    "the function must wait for it before it returns: the grader times the "
                    "whole call");
+}
+
+}  // namespace
+
+course::Timing time_student(const std::string& what, const std::function<void()>& call,
+                            const course::TimingOptions& options, cudaStream_t stream) {
+  const StudentTiming measured = measure_student(call, options, stream);
+  require_nothing_left_running(what, measured);
   return measured.timing;
+}
+
+std::vector<course::Timing> time_interleaved(const std::vector<InterleavedCall>& calls,
+                                             const course::TimingOptions& options) {
+  const std::vector<StudentTiming> measured = measure_interleaved(calls, options);
+  std::vector<course::Timing> timings;
+  timings.reserve(measured.size());
+  for (std::size_t index = 0; index < calls.size(); ++index) {
+    require_nothing_left_running(calls[index].what + " (timed interleaved)", measured[index]);
+    timings.push_back(measured[index].timing);
+  }
+  return timings;
 }
 
 void require_possible_time(const std::string& what, double milliseconds, double bytes) {

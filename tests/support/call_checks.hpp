@@ -52,6 +52,35 @@ struct StudentTiming {
                                           const course::TimingOptions& options = {},
                                           cudaStream_t stream = nullptr);
 
+/// One of the calls that time_interleaved compares: what it is ("4.5 sgemm_cublas_tf32 at
+/// 4096^3"), the call, and the stream it queues its work on.
+struct InterleavedCall {
+  std::string what;
+  std::function<void()> call;
+  cudaStream_t stream = nullptr;
+};
+
+/// The order in which measure_interleaved runs `calls` callables `rounds` times: round after
+/// round, every callable once per round (0, 1, 0, 1, ... for two), never all runs of one then all
+/// of the next. A speed ratio taken from blocks is skewed when the clocks change between them (a
+/// 70 W card warming up or throttling); interleaved, both sides see the same clocks.
+[[nodiscard]] std::vector<std::size_t> interleaved_order(std::size_t calls, int rounds);
+
+/// measure_student for several calls at once, interleaved (interleaved_order): `options.warmup`
+/// untimed rounds, then `options.repetitions` timed rounds, each call between two events on its
+/// stream and followed by a wait for the whole device (the tail). One StudentTiming per call, in
+/// the order given. @throws std::invalid_argument when `calls` is empty, a call is empty,
+/// warmup < 0 or repetitions < 1.
+[[nodiscard]] std::vector<StudentTiming> measure_interleaved(
+    const std::vector<InterleavedCall>& calls, const course::TimingOptions& options = {});
+
+/// time_student for several calls timed interleaved (measure_interleaved): the medians, in the
+/// order given, for speed ratios (A against B) that the clocks of the moment cannot skew. Each
+/// call gets time_student's check: work left running after it fails "<its what>: work still
+/// running ...". Use it for the grader's own yardsticks as well as for the student's calls.
+[[nodiscard]] std::vector<course::Timing> time_interleaved(
+    const std::vector<InterleavedCall>& calls, const course::TimingOptions& options = {});
+
 /// The roofline floor in time: a call that must move `bytes` through DRAM (inputs read, outputs
 /// written, far more than the 50 MB L2 holds) cannot take less than bytes / (kImpossibleShareOfCopy
 /// / 100 x the device-to-device copy measured in this run). Faster fails "<what>: faster than
