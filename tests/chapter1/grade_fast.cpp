@@ -1,6 +1,7 @@
 // Grader for 1.5 (optional): vector add at the memory ceiling.
 #include "chapter1.hpp"
 #include "course/course.hpp"
+#include "gpu_requirements.hpp"
 #include "grading.hpp"
 #include "vector_add_checks.hpp"
 
@@ -33,7 +34,7 @@ TEST_CASE("1.5 vector_add_fast reaches the copy bandwidth", "[1.5][speed]") {
   const double kernel = chapter1_grading::measure_bandwidth("1.5", kLauncher, n, &copy);
   INFO("device: " << course::describe(course::device_info()));
   course::grading::require_share_of_copy(
-      "bandwidth", kernel, copy, 95.0,
+      "bandwidth", kernel, copy, course::grading::kShareOfCopy_1_5,
       "16-byte loads and stores (float4) so that each thread moves four elements per "
       "request; keep consecutive threads on consecutive float4s");
 }

@@ -3,6 +3,7 @@
 
 #include "chapter1.hpp"
 #include "course/course.hpp"
+#include "gpu_requirements.hpp"
 #include "grading.hpp"
 #include "vector_add_checks.hpp"
 
@@ -40,7 +41,7 @@ TEST_CASE("1.2 vector_add reaches the memory bandwidth and beats the CPU", "[1.2
   const double kernel = chapter1_grading::measure_bandwidth("1.2", kLauncher, n, &copy);
   INFO("device: " << course::describe(course::device_info()));
   course::grading::require_share_of_copy(
-      "bandwidth", kernel, copy, 50.0,
+      "bandwidth", kernel, copy, course::grading::kShareOfCopy_1_2,
       "one thread per element with consecutive threads on consecutive elements (coalescing); "
       "a block size that is a multiple of 32, such as 256; no work on the host");
 

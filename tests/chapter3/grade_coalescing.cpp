@@ -10,6 +10,7 @@
 #include "call_checks.hpp"
 #include "chapter3.hpp"
 #include "course/course.hpp"
+#include "gpu_requirements.hpp"
 #include "grading.hpp"
 #include "launch_checks.hpp"
 
@@ -141,7 +142,7 @@ TEST_CASE("3.1 scale_x_soa moves only the bytes it needs", "[3.1][speed]") {
                   << soa.median_ms << " ms, scale_x_aos (given) " << aos.median_ms
                   << " ms (medians of " << soa.repetitions << ")");
   course::grading::require_share_of_copy(
-      "3.1 scale_x_soa", soa_rate, copy, 40.0,
+      "3.1 scale_x_soa", soa_rate, copy, course::grading::kShareOfCopy_3_1,
       "make consecutive threads take consecutive elements at every step (threadIdx.x varies "
       "fastest along x), so that a warp's 32 loads fall in 4 sectors; no strides, no "
       "per-thread chunks of consecutive elements",

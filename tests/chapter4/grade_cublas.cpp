@@ -10,6 +10,7 @@
 #include "course/course.hpp"
 #include "course/cublas.hpp"
 #include "gemm_checks.hpp"
+#include "gpu_requirements.hpp"
 #include "grading.hpp"
 #include "launch_checks.hpp"
 
@@ -144,7 +145,8 @@ TEST_CASE("4.5 sgemm_cublas and sgemm_cublas_tf32 run at cuBLAS's speed", "[4.5]
   course::grading::require_at_least(
       "4.5 sgemm_cublas_tf32 as % of the grader's own cublasSgemm with TF32 at 4096^3 (" +
           speed(with_tf32.student_ms) + " vs " + speed(with_tf32.cublas_ms) + ")",
-      100.0 * with_tf32.cublas_ms / with_tf32.student_ms, 90.0, "%",
+      100.0 * with_tf32.cublas_ms / with_tf32.student_ms, course::grading::kCublasTf32Share_4_5,
+      "%",
       "cublasSetMathMode(handle, CUBLAS_TF32_TENSOR_OP_MATH) before cublasSgemm lets cuBLAS use "
       "the tensor cores; no cublasCreate, no copy, no synchronisation in the function");
 }

@@ -12,6 +12,7 @@
 #include "chapter4.hpp"
 #include "course/course.hpp"
 #include "gemm_checks.hpp"
+#include "gpu_requirements.hpp"
 #include "grading.hpp"
 #include "launch_checks.hpp"
 
@@ -111,7 +112,7 @@ TEST_CASE("4.6 sgemm_wmma_tf32 reaches a share of cuBLAS TF32", "[4.6][speed]") 
   course::grading::require_at_least(
       "4.6 sgemm_wmma_tf32 as % of cuBLAS SGEMM with TF32 at 4096^3 (" +
           speed(measured.student_ms) + " vs " + speed(measured.cublas_ms) + ")",
-      100.0 * measured.cublas_ms / measured.student_ms, 12.0, "%",
+      100.0 * measured.cublas_ms / measured.student_ms, course::grading::kCublasTf32Share_4_6, "%",
       "each warp several 16 x 16 accumulator fragments (e.g. 4 x 2), fragments of A and B loaded "
       "from shared-memory tiles whose rows are padded, tiles double-buffered as in 4.4, fewer "
       "__syncthreads per step of k, float4 loads of the tiles");

@@ -26,6 +26,7 @@
 
 #include "chapter5.hpp"
 #include "course/course.hpp"
+#include "gpu_requirements.hpp"
 #include "grading.hpp"
 #include "launch_checks.hpp"
 #include "published_peaks.hpp"
@@ -38,8 +39,8 @@ namespace {
 // grader's kernel 55.9 (1.09x) on an H100 and an H200. At most 1.3x: room for a kernel better
 // than the grader's, while an FMA counted twice (2.2x) fails; at least 85%: an FMA counted as
 // one FLOP (0.55x) fails.
-constexpr double kPeakBelowGraderAtLeast = 0.85;
-constexpr double kPeakAboveGraderAtMost = 1.3;
+constexpr double kPeakBelowGraderAtLeast = course::grading::kPeakBelowGraderAtLeast_5_3;
+constexpr double kPeakAboveGraderAtMost = course::grading::kPeakAboveGraderAtMost_5_3;
 
 bool close(double yours, double expected) {
   return std::isfinite(yours) && std::fabs(yours - expected) <= 1e-9 * std::fabs(expected) + 1e-12;

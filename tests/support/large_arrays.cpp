@@ -1,6 +1,7 @@
 // Past-2^31 correctness cases: periodic inputs (mapped or filled), their memory, and exact,
 // chunked, multi-threaded checking of outputs.
 #include "large_arrays.hpp"
+#include "gpu_requirements.hpp"
 
 #include <cuda_runtime_api.h>
 #include <fcntl.h>
@@ -31,7 +32,7 @@ constexpr std::size_t kChunkElements = std::size_t{1} << 26;  // 256 MiB of floa
 constexpr std::size_t kGiB = std::size_t{1} << 30;
 // Left free for the other tests of a parallel ctest run and the display (the CUDA context is
 // already counted: it holds its memory before the free-memory check).
-constexpr std::size_t kSpareBytes = 2 * kGiB;
+constexpr std::size_t kSpareBytes = static_cast<std::size_t>(kLargeCaseSpareGiB) * kGiB;
 // Where the sparse pattern's ones are: q >= 2^19, every 257th q.
 constexpr std::size_t kSparseFrom = std::size_t{1} << 19;
 constexpr std::size_t kSparseStep = 257;
