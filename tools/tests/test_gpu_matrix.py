@@ -73,6 +73,23 @@ class GpuMatrixTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "kSomethingNew"):
             gpu_matrix.failures(data)
 
+    def test_every_requirement_is_used_by_a_grader(self):
+        # The graders read the generated constants (tests/CMakeLists.txt -> gpu_requirements.hpp):
+        # a requirement no grader uses would be checked here while the grader kept a literal.
+        sources = ""
+        tests_dir = os.path.join(gpu_matrix.ROOT, "tests")
+        for folder, _, files in os.walk(tests_dir):
+            for name in files:
+                if name.endswith((".cpp", ".cu", ".hpp")):
+                    with open(os.path.join(folder, name), encoding="utf-8") as source:
+                        sources += source.read()
+        requirements = list(self.data["requirements"]) + ["kSomethingNew"]
+        unused = [name for name in requirements if name not in sources]
+        # A requirement that no grader reads is found (kSomethingNew stands for one).
+        self.assertIn("kSomethingNew", unused)
+        unused.remove("kSomethingNew")
+        self.assertEqual(unused, [], "requirements of tests/gpu_matrix.json that no grader reads")
+
     def test_a_stale_page_is_reported(self):
         data = copy.deepcopy(self.data)
         data["gpus"][0]["memory_gb"] = 15
