@@ -92,7 +92,16 @@ set(COURSE_SUPERVISOR "${PROJECT_SOURCE_DIR}/tools/course_supervise.py" CACHE FI
 get_filename_component(_course_tools_dir "${COURSE_SUPERVISOR}" DIRECTORY)
 # The object gate (tools/course_inspect.py, loaded by the supervisor from its own folder):
 # inspects the student's object files before a grader links them into a run.
-if(EXISTS "${_course_tools_dir}/course_inspect.py")
+# COURSE_OBJECT_GATE=off in the environment of the configure turns it off: only for tests of
+# the layers behind it (tools/tests/slurm_e2e.sh proves the sandbox with a submission whose code
+# must run to try its writes), never for grading.
+if("$ENV{COURSE_OBJECT_GATE}" STREQUAL "off")
+  message(WARNING "COURSE_OBJECT_GATE=off: the object gate (tools/course_inspect.py) is off in "
+    "this build; its grades do not count")
+  set(COURSE_INSPECT OFF)
+elseif(NOT "$ENV{COURSE_OBJECT_GATE}" STREQUAL "" AND NOT "$ENV{COURSE_OBJECT_GATE}" STREQUAL "on")
+  message(FATAL_ERROR "COURSE_OBJECT_GATE=\"$ENV{COURSE_OBJECT_GATE}\" is not on or off")
+elseif(EXISTS "${_course_tools_dir}/course_inspect.py")
   set(COURSE_INSPECT ON)
 else()
   set(COURSE_INSPECT OFF)

@@ -386,6 +386,11 @@ VARIABLES = {variable.name: variable for variable in (
     Variable("COURSE_UNDER_SANITIZER", "for ./course",
              "docs/results/reproduce.sh sets it around compute-sanitizer only (graders then note "
              "timings instead of failing slow code): unset it", never),
+    Variable("COURSE_OBJECT_GATE", "a valid switch",
+             "on (the default) or off: off turns the object gate (tools/course_inspect.py) off "
+             "in a build configured with it, only for tests of the layers behind it (the "
+             "sandbox); never for grading",
+             lambda text: {"on": True, "off": False}.get(text), True),
     Variable("COURSE_NOTE_FILE", "for ./course",
              "CTest sets it for each grader test (cmake/Course.cmake): unset it", never),
 )}

@@ -271,7 +271,10 @@ EOF
 # ---- grading on Slurm ------------------------------------------------------------------------
 say "grading 4 submissions as a Slurm job array (exercises 1.1 and 2.1, CPU partition, no gres)"
 status=0
-CUDA_VISIBLE_DEVICES="" ./course grade-class "$SUBMISSIONS" --slurm --out "$GRADES" \
+# COURSE_OBJECT_GATE=off: the hanging submission's static initialiser must run to try its writes
+# (the sandbox is what this test proves); with the object gate on, it would be rejected before it
+# runs (file I/O), and nothing would test the sandbox behind the gate. The gate has its own tests.
+COURSE_OBJECT_GATE=off CUDA_VISIBLE_DEVICES="" ./course grade-class "$SUBMISSIONS" --slurm --out "$GRADES" \
   --partition cpu --gres none --time-limit 15 --cpus-per-task 1 --what 1.1 2.1 \
   --timeout 20 --work-root "$WORK" --keep-work --poll 2 || status=$?
 [ "$status" = 0 ] || { show_logs; failed "./course grade-class exited with $status"; }
