@@ -202,7 +202,8 @@ def roofline_from_grader(data: Dict) -> str:
         peak, bandwidth = float(data["peak_flops"]), float(data["bandwidth"])
     except (KeyError, TypeError, ValueError) as error:
         raise PlotError("not the 5.3 grader's roofline data (%s missing or not a number)" % error)
-    subtitle = "measured: your roofs (5.3) and the course's kernels, as the grader ran them"
+    subtitle = ("measured: your roofs (5.3) and the course's operations, as the grader ran them "
+                "(Thrust, CUB, cuBLAS)")
     return roofline_svg(peak, bandwidth, points, "Roofline of %s" % data.get("gpu", "this GPU"),
                         subtitle)
 

@@ -1,8 +1,8 @@
 // Grader for 5.3: the roofline. On the CPU: every cost function, the intensity, the roofline and
 // the bound against values worked out by hand. On the GPU: your two roofs against the grader's own
-// measurements, then the course's kernels (the grader's own kernels doing the work of chapters 1
-// to 3's and two SGEMM steps, roofline_kernels.cu) measured on this GPU and placed on your
-// roofline: none may be above it, and those you call memory-bound must come close to it. The
+// measurements, then the course's operations (the vector add, SAXPY, the transpose, the sum and an
+// SGEMM, done by Thrust, CUB and cuBLAS: roofline_kernels.cu) measured on this GPU and placed on
+// your roofline: none may be above it, and those you call memory-bound must come close to it. The
 // points are written to ch5.3-gpu-roofline.json beside the scoreboard's notes: `./course roofline`
 // draws them (SVG).
 //
@@ -85,8 +85,6 @@ chapter5::KernelCost student_cost(const roofline_probe::Measured& kernel) {
     return chapter5::vector_add_cost(kernel.size);
   if (kernel.cost.rfind("saxpy_cost", 0) == 0)
     return chapter5::saxpy_cost(kernel.size);
-  if (kernel.cost.rfind("mandelbrot_cost", 0) == 0)
-    return chapter5::mandelbrot_cost(kernel.size, kernel.iterations);
   if (kernel.cost.rfind("transpose_cost", 0) == 0)
     return chapter5::transpose_cost(kernel.size, kernel.size2);
   if (kernel.cost.rfind("sum_cost", 0) == 0)

@@ -1,6 +1,6 @@
-// The kernels the 5.3 grader places on the roofline: its own kernels doing the work of the
-// course's (chapters 1 to 3) and two SGEMM steps (naive, and tiled through shared memory), each
-// timed with CUDA events (warm-up, median of 5) at a size far above the L2 cache. Plus the
+// What the 5.3 grader places on the roofline: the course's operations (the vector add, SAXPY, the
+// transpose, the sum and an SGEMM) done by Thrust, CUB and cuBLAS, never by an exercise's answer,
+// each timed with CUDA events (warm-up, median of 5) at a size far above the L2 cache. Plus the
 // grader's own FP32 peak, to judge the student's.
 #pragma once
 
@@ -12,15 +12,14 @@ namespace roofline_probe {
 
 /// One kernel as the grader ran it.
 struct Measured {
-  std::string name;       ///< e.g. "vector add (1.2)"
+  std::string name;       ///< e.g. "vector add (1.2), Thrust"
   std::string cost;       ///< which cost function describes it, e.g. "vector_add_cost(2^26)"
   double seconds = 0;     ///< median time of one run
-  std::size_t size = 0;   ///< n, the side of the matrix, or the pixels
+  std::size_t size = 0;   ///< n, or the side of the matrix
   std::size_t size2 = 0;  ///< the second side (transpose), or 0
-  double iterations = 0;  ///< Mandelbrot: the escape-time iterations of the whole image
 };
 
-/// Runs and times every kernel. Throws course::CudaError on a CUDA failure.
+/// Runs and times every operation. Throws course::CudaError on a CUDA failure.
 std::vector<Measured> measure_course_kernels();
 
 /// The grader's FP32 peak: an FMA-only kernel (8 independent chains per thread, the GPU full),
