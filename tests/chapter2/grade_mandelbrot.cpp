@@ -291,6 +291,38 @@ TEST_CASE("2.3 mandelbrot beats one CPU core by far", "[2.3][speed]") {
     check_counts(counts.to_host(), expected, side, side, kDefaultView);
   }
 
+  // Once more in the same buffer, poisoned, with one iteration fewer: an image kept from an
+  // earlier call (memoised on the pointer, or computed once in a warm-up) still holds counts of
+  // 256. The reference for 255 iterations is the one above, clamped: the first 255 steps of every
+  // orbit are the same.
+  {
+    chapter2::MandelbrotView fewer = view;
+    fewer.max_iterations = view.max_iterations - 1;
+    course::grading::FreshCall fresh;
+    fresh.new_inputs = [] {};
+    fresh.poison_outputs = [&] { counts.fill_bytes(0xFF); };
+    fresh.call = [&] { chapter2::mandelbrot(counts.data(), side, side, fewer); };
+    fresh.mismatch = [&]() -> std::string {
+      const std::vector<std::uint16_t> got = counts.to_host();
+      std::size_t differing = 0, above = 0;
+      for (std::size_t i = 0; i < pixels; ++i) {
+        const std::uint16_t want = std::min<std::uint16_t>(expected[i], fewer.max_iterations);
+        differing += got[i] != want ? 1 : 0;
+        above += got[i] > fewer.max_iterations ? 1 : 0;
+      }
+      if (above == 0 && differing <= static_cast<std::size_t>(kDefaultView.allowed_fraction *
+                                                              static_cast<double>(pixels)))
+        return std::string();
+      return std::to_string(differing) + " of " + std::to_string(pixels) + " pixels differ, " +
+             std::to_string(above) +
+             " hold a count above max_iterations = " + std::to_string(fewer.max_iterations);
+    };
+    fresh.own_kernels_only = true;
+    fresh.context = std::to_string(side) + " x " + std::to_string(side) + ", " +
+                    std::to_string(fewer.max_iterations) + " iterations";
+    course::grading::require_fresh_result("2.3 mandelbrot", fresh);
+  }
+
   double iterations = 0;
   for (const std::uint16_t count : expected)
     iterations += count;
