@@ -287,7 +287,7 @@ def _compile(name, scratch):
     else:
         command = ["g++", "-O2", "-std=c++17", "-I", scratch, "-c", source, "-o", output]
         if name in NVTX_SOURCES:
-            command[4:4] = ["-I", CUDA_INCLUDE or "/usr/local/cuda/include"]
+            command[3:3] = ["-I", CUDA_INCLUDE or "/usr/local/cuda/include"]
         if name == "clean":
             command[1] = "-O0"  # keeps the inline course:: helper as a weak definition
     done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
