@@ -34,8 +34,12 @@ constexpr std::size_t kGiB = std::size_t{1} << 30;
 // Left free for the other tests of a parallel ctest run and the display (the CUDA context is
 // already counted: it holds its memory before the free-memory check).
 constexpr std::size_t kSpareBytes = static_cast<std::size_t>(kLargeCaseSpareGiB) * kGiB;
-// How long a large case waits for GPU memory that other tests of the same run hold.
-constexpr std::chrono::seconds kWaitForMemory{45};
+// How long a large case may wait for GPU memory that other tests of the same run hold, counted
+// from the grader's start: a grader that waited for its LargeCaseTurn behind others has used its
+// time already and does not wait again, so a GPU whose memory never frees costs each grader at
+// most this much, well inside a test's time limit.
+constexpr std::chrono::seconds kWaitForMemory{60};
+const std::chrono::steady_clock::time_point kGraderStart = std::chrono::steady_clock::now();
 // Where the sparse pattern's ones are: q >= 2^19, every 257th q.
 constexpr std::size_t kSparseFrom = std::size_t{1} << 19;
 constexpr std::size_t kSparseStep = 257;
@@ -294,9 +298,9 @@ std::optional<LargeCase> allocate_large_case(std::size_t n, const std::vector<Pa
 
   // The other tests of a grading run share the GPU (CTest runs them in parallel), and their
   // memory comes and goes within seconds: on a card that could hold the case (its total memory is
-  // enough), wait for it, up to kWaitForMemory, rather than give up at the first look. On a card
-  // too small it is not run at once.
-  const auto deadline = std::chrono::steady_clock::now() + kWaitForMemory;
+  // enough), wait for it, until kWaitForMemory after the grader's start, rather than give up at
+  // the first look. On a card too small it is not run at once.
+  const auto deadline = kGraderStart + kWaitForMemory;
   const auto waiting = [&] {
     if (std::chrono::steady_clock::now() >= deadline)
       return false;
@@ -304,9 +308,9 @@ std::optional<LargeCase> allocate_large_case(std::size_t n, const std::vector<Pa
     return true;
   };
   const std::string waited =
-      " (after waiting up to " +
+      " (after waiting for other programs to free GPU memory, up to " +
       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kWaitForMemory).count()) +
-      " s for other programs to free GPU memory)";
+      " s from the grader's start)";
   for (;;) {
     std::size_t free_bytes = 0;
     std::size_t total_bytes = 0;

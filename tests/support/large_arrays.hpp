@@ -150,13 +150,13 @@ bool inputs_can_be_mapped(std::string* why = nullptr);
 
 /// The inputs (n floats each, holding `inputs`) and outputs (output_counts[k] floats each) of a
 /// past-2^31 case, inputs mapped where they can be; or nothing when the GPU cannot hold them
-/// (with 2 GiB to spare). A GPU whose total memory is enough is waited for, up to 45 s, while
-/// other tests of the same run hold some of it. Then it notes "<who>the 2^31+ case was not run:
-/// <why>" (e.g. "needs 10.0 GiB of GPU memory ..., 7.1 GiB free of 7.6 GiB") for the scoreboard,
-/// and the caller returns: the case is not run, which fails nothing and is not a skip; with
-/// $COURSE_LARGE_CASES_REQUIRED=1 (the known-wrong self-tests, which need the case to catch their
-/// variant) it is a skip instead (not graded). Hold a LargeCaseTurn from before the call until
-/// the arrays are freed.
+/// (with 2 GiB to spare). A GPU whose total memory is enough is waited for, until 60 s after the
+/// grader's start, while other tests of the same run hold some of it. Then it notes "<who>the 2^31+
+/// case was not run: <why>" (e.g. "needs 10.0 GiB of GPU memory ..., 7.1 GiB free of 7.6 GiB") for
+/// the scoreboard, and the caller returns: the case is not run, which fails nothing and is not a
+/// skip; with $COURSE_LARGE_CASES_REQUIRED=1 (the known-wrong self-tests, which need the case to
+/// catch their variant) it is a skip instead (not graded). Hold a LargeCaseTurn from before the
+/// call until the arrays are freed.
 std::optional<LargeCase> allocate_large_case(std::size_t n, const std::vector<Pattern>& inputs,
                                              const std::vector<std::size_t>& output_counts,
                                              const std::string& who = "");
